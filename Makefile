@@ -1,0 +1,46 @@
+# sanji — run `make help` for the list of tasks.
+# Only Python 3.11+ and make are needed: the first task creates .venv and installs into it.
+
+PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test test-fast lint typecheck fmt openapi clean
+
+help: ## List every task
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sanji needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install sanji with pinned dependencies
+
+demo: $(STAMP) ## Start the whole demo platform (hub 8000, towns 8101/8105, village 8201)
+	$(BIN)/sanji demo
+
+test: $(STAMP) ## Run the whole test suite (PostgreSQL too when SANJI_TEST_POSTGRES_URL is set)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP) ## Run the tests without the slow multi-process ones
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: $(STAMP) ## ruff check
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP) ## mypy (strict for shared/ and services)
+	$(BIN)/mypy shared county_hub town_node village_portal
+
+fmt: $(STAMP) ## ruff format
+	$(BIN)/ruff format .
+
+openapi: $(STAMP) ## Rewrite the committed OpenAPI documents in docs/openapi/
+	$(BIN)/python -m tests.openapi_snapshot --write
+
+clean: ## Remove .venv, demo data and caches
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

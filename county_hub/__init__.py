@@ -1,0 +1,45 @@
+"""County hub (县级枢纽): master catalog, delegation lists, accounts, the county's registry."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from county_hub.config import PREFIX, SETTINGS
+from county_hub.models import Account, CalendarYear
+from shared.web.app import build_app
+from shared.web.smorest import Api
+
+
+def _register(app: Flask, api: Api) -> None:
+    """Domains in a fixed order (the order of the OpenAPI document)."""
+    from county_hub.calendar.api import blp as calendar_admin
+    from county_hub.catalog.api import blp as catalog
+    from county_hub.delegation.api import blp as delegation
+    from county_hub.org.api import departments_blp, regions_blp
+
+    api.register_blueprint(catalog, url_prefix="/api/v1/catalog")
+    api.register_blueprint(delegation, url_prefix="/api/v1/delegations")
+    api.register_blueprint(regions_blp, url_prefix="/api/v1/regions")
+    api.register_blueprint(departments_blp, url_prefix="/api/v1/departments")
+    api.register_blueprint(calendar_admin, url_prefix="/api/v1/calendar")
+
+    from county_hub import pages
+
+    pages.init_app(app)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """The county hub's Flask app; ``config`` overrides settings (tests)."""
+    return build_app(
+        __name__,
+        tier="hub",
+        prefix=PREFIX,
+        settings=SETTINGS,
+        account_model=Account,
+        calendar_model=CalendarYear,
+        config=config,
+        register=_register,
+    )

@@ -1,0 +1,1 @@
+"""Staff accounts of the whole county, managed at the hub."""

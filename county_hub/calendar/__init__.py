@@ -1,0 +1,1 @@
+"""Holiday schedules published by the county (master data for every node)."""

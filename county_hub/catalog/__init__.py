@@ -1,0 +1,1 @@
+"""The county's catalog of service items (实施清单), with immutable versions."""

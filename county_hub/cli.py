@@ -1,0 +1,126 @@
+"""``sanji hub ...``: init, serve, seed the demo county, import and export the catalog."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+from tqdm import tqdm
+
+from county_hub import create_app
+from county_hub.config import PREFIX, SETTINGS
+from shared.tiercli import tier_group
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _after_init(app: Flask, demo: bool) -> None:
+    if demo:
+        _seed(app)
+
+
+def _seed(app: Flask) -> None:
+    from county_hub.seed.demo import is_seeded, seed_demo
+    from shared.db import unit_of_work
+
+    tier = app.extensions["sanji"]
+    with unit_of_work(tier.sessions) as session:
+        if is_seeded(session):
+            click.echo("枢纽已有数据，跳过演示数据。")
+            return
+        counts = seed_demo(session, tier.clock)
+    click.echo(
+        f"已写入演示数据：事项 {counts['items']} 项（其中真实事项 {counts['real_items']} 项），"
+        f"账号 {counts['accounts']} 个，下放批次 4 批。"
+    )
+
+
+hub = tier_group(
+    "hub",
+    help_text="县级枢纽：事项目录、下放批次、账号与全县数据。",
+    factory=create_app,
+    migrations=MIGRATIONS,
+    settings=SETTINGS,
+    prefix=PREFIX,
+    default_port=8000,
+    after_init=_after_init,
+)
+
+
+@hub.command("seed")
+@click.option("--demo", "demo", is_flag=True, required=True, help="写入略阳县演示数据")
+def seed(demo: bool) -> None:
+    """写入略阳县演示数据（区划、部门、账号、1,921 项事项、4 个下放批次）。"""
+    app = create_app()
+    with app.app_context():
+        _seed(app)
+
+
+@hub.group("catalog")
+def catalog() -> None:
+    """事项目录的导入与导出。"""
+
+
+@catalog.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--materials",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV 时的材料文件（默认 <文件名>.materials.csv）",
+)
+@click.option("--dry-run", is_flag=True, help="只检查，不写入")
+@click.option("--as-user", default="admin", show_default=True, help="以哪个县级管理员账号导入")
+def import_command(path: Path, materials: Path | None, dry_run: bool, as_user: str) -> None:
+    """从 CSV 或 XLSX 导入事项；任何一行有误则整体拒绝并列出每行原因。"""
+    from county_hub.accounts.models import Account
+    from county_hub.catalog.exchange import ImportRefused, import_catalog, read_catalog_file
+    from shared.accounts.services import Actor
+    from shared.db import unit_of_work
+
+    app = create_app()
+    tier = app.extensions["sanji"]
+    items, material_rows = read_catalog_file(path, materials)
+    with unit_of_work(tier.sessions) as session:
+        account = session.get(Account, as_user)
+        if account is None:
+            raise click.ClickException(f"账号 {as_user} 不存在")
+        bar = tqdm(total=len(items), desc="校验", unit="行", disable=None)
+        try:
+            report = import_catalog(
+                session,
+                Actor.of(account),
+                items,
+                material_rows,
+                clock=tier.clock,
+                dry_run=dry_run,
+                progress=bar.update,
+            )
+        except ImportRefused as refused:
+            bar.close()
+            for problem in refused.report.problems:
+                click.echo(str(problem), err=True)
+            raise click.ClickException(
+                f"导入被拒绝：共 {len(refused.report.problems)} 处问题，未写入任何数据。"
+            ) from refused
+        bar.close()
+        if dry_run:
+            session.rollback()
+    verb = "检查通过（未写入）" if dry_run else "已导入"
+    click.echo(
+        f"{verb}：共 {report.rows} 行，新增 {report.created}，更新 {report.updated}，"
+        f"无变化 {report.unchanged}。"
+    )
+
+
+@catalog.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def export_command(path: Path) -> None:
+    """导出全部事项到 .xlsx（两个工作表）或 .csv（另附 .materials.csv）。"""
+    from county_hub.catalog.exchange import export_to_path
+    from shared.db import unit_of_work
+
+    app = create_app()
+    with unit_of_work(app.extensions["sanji"].sessions) as session:
+        items, materials = export_to_path(session, path)
+    click.echo(f"已导出 {items} 项事项、{materials} 条材料到 {path}")

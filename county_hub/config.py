@@ -1,0 +1,16 @@
+"""Settings of the county hub (environment prefix SANJI_HUB_, file SANJI_HUB_SETTINGS).
+
+Common settings (DATA_DIR, DATABASE_URL, SECRET_KEY, NODE_CODE, TOKEN_MAX_AGE, LOG_LEVEL,
+MAX_CONTENT_LENGTH) are listed in shared/config.py.
+"""
+
+from __future__ import annotations
+
+from shared.config import Setting
+
+PREFIX = "SANJI_HUB"
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("NODE_CODE", "610727", "str: the county's region code"),
+    Setting("COUNTY_NAME", "略阳县", "str: shown on pages and printed documents"),
+)

@@ -1,0 +1,1 @@
+"""Delegation batches (下放 / 委托) and who handles an item where."""

@@ -1,0 +1,8 @@
+"""Alembic environment of the county hub."""
+
+from alembic import context
+
+from county_hub.models import Base
+from shared.migrate import run_env
+
+run_env(context, Base.metadata)

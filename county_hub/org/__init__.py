@@ -1,0 +1,1 @@
+"""Regions (county, towns, villages) and county departments: the hub's organisation data."""

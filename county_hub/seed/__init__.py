@@ -1,0 +1,1 @@
+"""Deterministic demo data for 略阳县: regions, departments, accounts, catalog, delegation."""

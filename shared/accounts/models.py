@@ -1,0 +1,53 @@
+"""Columns of a staff account, mixed into each tier's own ``Account`` model."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import UTCDateTime, enum_column, utcnow
+
+
+class Role(enum.StrEnum):
+    """What a staff member may do; stored by value."""
+
+    ADMIN = "admin"  # 县级管理员: publishes catalog, delegation lists, accounts
+    DEPT_REVIEWER = "dept_reviewer"  # 部门审批人员: decides the department's cases
+    TOWN_STAFF = "town_staff"  # 镇(街道)窗口人员
+    VILLAGE_AGENT = "village_agent"  # 村(社区)代办员
+    SUPERVISOR = "supervisor"  # 督查人员: reads everything, changes nothing
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.ADMIN: "县级管理员",
+    Role.DEPT_REVIEWER: "部门审批人员",
+    Role.TOWN_STAFF: "镇(街道)窗口人员",
+    Role.VILLAGE_AGENT: "村(社区)代办员",
+    Role.SUPERVISOR: "督查人员",
+}
+
+
+class AccountMixin:
+    """A person who logs in. Password hashes only; never the password."""
+
+    __tablename__ = "accounts"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    region_code: Mapped[str | None] = mapped_column(
+        String(12), comment="county, town or village the account works for"
+    )
+    department_code: Mapped[str | None] = mapped_column(
+        String(32), comment="department of a reviewer (the code after 'dept-')"
+    )
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

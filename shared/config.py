@@ -1,0 +1,92 @@
+"""Configuration: defaults → settings file → environment (one prefix per tier) → test overrides.
+
+A tier declares its settings as a list of :class:`Setting` (name, default, meaning) in
+its own ``config.py``; this module loads them in that order. The settings file is TOML
+and is named by ``<PREFIX>_SETTINGS`` (e.g. ``SANJI_HUB_SETTINGS=/etc/sanji/hub.toml``);
+environment variables are ``<PREFIX>_<NAME>`` (e.g. ``SANJI_HUB_DATABASE_URL``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name, default and a one-line meaning (shown by ``sanji <tier> config``)."""
+
+    name: str
+    default: Any
+    meaning: str
+
+
+#: Settings every tier has. A tier's config.py adds its own.
+COMMON_SETTINGS: Sequence[Setting] = (
+    Setting("DATA_DIR", "", "str: folder for the SQLite file and the secret key; '' = var/<tier>"),
+    Setting("DATABASE_URL", "", "str: SQLAlchemy URL; '' = SQLite file in DATA_DIR"),
+    Setting("SECRET_KEY", "", "str: signs API tokens and cookies; '' = generated once in DATA_DIR"),
+    Setting("NODE_CODE", "", "str: region code of this node (6, 9 or 12 digits)"),
+    Setting("TOKEN_MAX_AGE", 12 * 3600, "int: seconds an API token stays valid"),
+    Setting("LOG_LEVEL", "INFO", "str: DEBUG, INFO, WARNING or ERROR"),
+    Setting("MAX_CONTENT_LENGTH", 16 * 1024 * 1024, "int: largest request body in bytes (413)"),
+)
+
+
+def load_config(
+    app: Flask,
+    *,
+    prefix: str,
+    tier: str,
+    settings: Sequence[Setting],
+    overrides: Mapping[str, Any] | None = None,
+) -> None:
+    """Fill ``app.config`` in the documented order and derive what is left empty."""
+    for setting in (*COMMON_SETTINGS, *settings):
+        app.config[setting.name] = setting.default
+    settings_file = os.environ.get(f"{prefix}_SETTINGS")
+    if settings_file:
+        app.config.from_file(settings_file, load=tomllib.load, text=False)
+    app.config.from_prefixed_env(prefix)
+    if overrides:
+        app.config.update(overrides)
+    # from_prefixed_env reads values as JSON, so a code like 610727105 arrives as an int;
+    # each setting keeps the type of its default.
+    for setting in (*COMMON_SETTINGS, *settings):
+        value = app.config[setting.name]
+        if isinstance(setting.default, str) and not isinstance(value, str):
+            app.config[setting.name] = str(value)
+        elif isinstance(setting.default, int) and isinstance(value, str):
+            app.config[setting.name] = int(value)
+    _derive(app, tier)
+
+
+def _derive(app: Flask, tier: str) -> None:
+    data_dir = Path(app.config["DATA_DIR"] or Path("var") / tier).resolve()
+    app.config["DATA_DIR"] = str(data_dir)
+    if not app.config["DATABASE_URL"]:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        app.config["DATABASE_URL"] = f"sqlite:///{data_dir / (tier + '.sqlite3')}"
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _stored_secret(data_dir)
+
+
+def _stored_secret(data_dir: Path) -> str:
+    """A random key created on first start and kept, so tokens survive restarts."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass  # another process (web or scheduler) created it first
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

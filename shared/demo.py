@@ -1,0 +1,147 @@
+"""``sanji demo``: initialise what is missing and run the whole demo county on 127.0.0.1.
+
+It starts the hub (8000), towns 兴州街道 (8101) and 徐家坪镇 (8105) and one village portal
+under 徐家坪镇 (8201) as separate gunicorn processes, prints URLs and accounts, and stops
+them all on Ctrl-C. Each tier keeps its data in ``var/demo/<tier>-<code>/``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from shared import refdata
+
+
+@dataclass(frozen=True)
+class DemoNode:
+    tier: str  # hub | town | village
+    code: str
+    port: int
+
+    @property
+    def prefix(self) -> str:
+        return {"hub": "SANJI_HUB", "town": "SANJI_TOWN", "village": "SANJI_VILLAGE"}[self.tier]
+
+    def env(self, root: Path) -> dict[str, str]:
+        env = dict(os.environ)
+        env[f"{self.prefix}_DATA_DIR"] = str(root / f"{self.tier}-{self.code}")
+        env[f"{self.prefix}_NODE_CODE"] = self.code
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        return env
+
+    @property
+    def name(self) -> str:
+        return refdata.place_name(self.code)
+
+
+def demo_nodes() -> list[DemoNode]:
+    """The layout of ARCHITECTURE.md §8."""
+    return [
+        DemoNode("hub", refdata.COUNTY_CODE, 8000),
+        DemoNode("town", "610727001", 8101),
+        DemoNode("town", "610727105", 8105),
+        DemoNode("village", refdata.demo_village("610727105").code, 8201),
+    ]
+
+
+def _sanji(*args: str) -> list[str]:
+    return [sys.executable, "-m", "shared.cli", *args]
+
+
+def _wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> bool:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=2).ok:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+@click.command("demo")
+@click.option(
+    "--root",
+    default="var/demo",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="演示数据目录",
+)
+@click.option("--init-only", is_flag=True, help="只初始化数据库和演示数据，不启动服务")
+def demo(root: Path, init_only: bool) -> None:
+    """初始化并启动演示平台：县级枢纽、两个镇、一个村（Ctrl-C 全部停止）。"""
+    root = root.resolve()
+    nodes = demo_nodes()
+    for node in nodes:
+        click.echo(f"初始化 {node.name}（{node.tier} {node.code}）…")
+        # Our own interpreter and command with fixed arguments: no untrusted input.
+        subprocess.run(_sanji(node.tier, "init", "--demo"), env=node.env(root), check=True)  # noqa: S603
+    if init_only:
+        return
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        for node in nodes:
+            procs.append(
+                subprocess.Popen(  # noqa: S603 - our own command, fixed arguments
+                    _sanji(node.tier, "serve", "--port", str(node.port), "--workers", "1"),
+                    env=node.env(root),
+                )
+            )
+        for node, proc in zip(nodes, procs, strict=True):
+            if not _wait_healthy(node.port, proc):
+                raise click.ClickException(
+                    f"{node.name} 未能在端口 {node.port} 启动，请查看上方日志"
+                )
+        _print_banner(nodes)
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+        raise click.ClickException("有服务进程意外退出，演示已停止")
+    except KeyboardInterrupt:
+        click.echo("\n正在停止全部服务…")
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _print_banner(nodes: list[DemoNode]) -> None:
+    village = nodes[-1]
+    lines = [
+        "",
+        "略阳县三级政务服务平台演示已启动（全部在 127.0.0.1）：",
+        *(
+            f"  {n.name:<10} {n.tier:<8} {n.code:<13} http://127.0.0.1:{n.port}/"
+            "  接口文档 /api/v1/docs"
+            for n in nodes
+        ),
+        "",
+        "演示账号（密码均为 demo）：",
+        "  admin                    县级管理员（枢纽）",
+        "  supervisor               督查人员（枢纽）",
+        "  dept-<部门代码>          部门审批人员，如 dept-scjgj（市场监管）、dept-mzj（民政）",
+        "  town-610727001           兴州街道窗口人员",
+        "  town-610727105           徐家坪镇窗口人员",
+        f"  agent-{village.code}    {village.name}代办员（村级门户 8201）",
+        "",
+        f"村级门户的村代码：{village.code}（{village.name}）",
+        "按 Ctrl-C 停止全部服务。",
+    ]
+    click.echo("\n".join(lines))

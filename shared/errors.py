@@ -1,0 +1,132 @@
+"""Domain errors: what went wrong, in terms a clerk and an API client can both act on.
+
+Services raise these; one place (``shared.web.problems``) turns them into RFC 9457
+``application/problem+json`` under ``/api`` and into Chinese HTML pages elsewhere.
+This module imports nothing from Flask so that pure modules (ids, calendar, crypto)
+can raise them too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class InvalidParam:
+    """One field that failed validation; ``name`` is dotted (``applicant.id_number``)."""
+
+    name: str
+    reason: str
+
+
+@dataclass
+class DomainError(Exception):
+    """Base of every error a service may raise on purpose.
+
+    ``slug`` becomes the last part of the problem ``type`` URI, ``title`` is a short
+    Chinese summary that does not change between occurrences, ``detail`` is specific.
+    """
+
+    detail: str = ""
+    invalid_params: list[InvalidParam] = field(default_factory=list)
+    status: int = 400
+    slug: str = "bad-request"
+    title: str = "请求有误"
+
+    def __post_init__(self) -> None:
+        Exception.__init__(self, self.detail or self.title)
+
+    def __str__(self) -> str:
+        return self.detail or self.title
+
+
+@dataclass
+class InvalidInput(DomainError):
+    """The request names a field whose value breaks a rule (HTTP 422)."""
+
+    status: int = 422
+    slug: str = "invalid-input"
+    title: str = "输入内容有误"
+
+
+@dataclass
+class NotFound(DomainError):
+    """The thing asked for does not exist here (HTTP 404)."""
+
+    status: int = 404
+    slug: str = "not-found"
+    title: str = "未找到"
+
+
+@dataclass
+class Unauthenticated(DomainError):
+    """No, bad or expired credentials (HTTP 401)."""
+
+    status: int = 401
+    slug: str = "unauthenticated"
+    title: str = "未登录或登录已失效"
+
+
+@dataclass
+class PermissionDenied(DomainError):
+    """Authenticated, but this role or node may not do this (HTTP 403)."""
+
+    status: int = 403
+    slug: str = "forbidden"
+    title: str = "无权操作"
+
+
+@dataclass
+class Conflict(DomainError):
+    """The request clashes with the current state, e.g. a duplicate or a wrong status (HTTP 409)."""
+
+    status: int = 409
+    slug: str = "conflict"
+    title: str = "与当前状态冲突"
+
+
+@dataclass
+class CalendarYearUnknown(DomainError):
+    """A date falls in a year whose official holiday schedule nobody has published.
+
+    Never guessed: the county enters the State Council notice at the hub, and it reaches
+    every node with the master data.
+    """
+
+    year: int = 0
+    status: int = 422
+    slug: str = "calendar-year-unknown"
+    title: str = "该年度法定节假日安排尚未发布"
+
+    def __post_init__(self) -> None:
+        if not self.detail:
+            self.detail = (
+                f"{self.year} 年的法定节假日和调休安排尚未发布，无法计算工作日；"
+                "请由县级管理员在枢纽录入国务院办公厅通知后再试。"
+            )
+        super().__post_init__()
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> list[InvalidParam]:
+    """Turn marshmallow/webargs nested error dicts into dotted ``invalid_params``.
+
+    webargs nests by location first (``{"json": {"applicant": {"id_number": [...]}}}``);
+    the location is dropped, list indexes are kept (``materials.0.name``).
+    """
+    params: list[InvalidParam] = []
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if name in {"json", "query", "form", "files", "headers", "path", "view_args"}:
+                name = ""
+            params.extend(flatten_messages(value, name))
+    elif isinstance(messages, list | tuple) and all(isinstance(m, str) for m in messages):
+        params.extend(InvalidParam(prefix or "_schema", str(m)) for m in messages)
+    elif isinstance(messages, Iterable) and not isinstance(messages, str):
+        for item in messages:
+            params.extend(flatten_messages(item, prefix))
+    else:
+        params.append(InvalidParam(prefix or "_schema", str(messages)))
+    return params

@@ -1,0 +1,1 @@
+"""Flask plumbing shared by the three tiers: app building, errors, auth, API docs."""

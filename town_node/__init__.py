@@ -1,0 +1,33 @@
+"""镇(街道)便民服务中心 (town tier): accepts cases and keeps working offline."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from shared.web.app import build_app
+from shared.web.smorest import Api
+from town_node.config import PREFIX, SETTINGS
+from town_node.models import Account, CalendarYear
+
+
+def _register(app: Flask, api: Api) -> None:
+    from shared.web import home
+
+    home.init_app(app)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """The town tier's Flask app; ``config`` overrides settings (tests)."""
+    return build_app(
+        __name__,
+        tier="town",
+        prefix=PREFIX,
+        settings=SETTINGS,
+        account_model=Account,
+        calendar_model=CalendarYear,
+        config=config,
+        register=_register,
+    )

@@ -1,0 +1,15 @@
+"""Settings of a 镇(街道)便民服务中心 (environment prefix SANJI_TOWN_, file SANJI_TOWN_SETTINGS).
+
+Common settings (DATA_DIR, DATABASE_URL, SECRET_KEY, NODE_CODE, TOKEN_MAX_AGE, LOG_LEVEL,
+MAX_CONTENT_LENGTH) are listed in shared/config.py. NODE_CODE is this node's 9-digit code.
+"""
+
+from __future__ import annotations
+
+from shared.config import Setting
+
+PREFIX = "SANJI_TOWN"
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("UPSTREAM_URL", "", "str: base URL of the upstream tier (sync arrives with issue #3)"),
+)

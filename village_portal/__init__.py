@@ -1,0 +1,33 @@
+"""村(社区)便民服务室 (village tier): accepts cases and keeps working offline."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from shared.web.app import build_app
+from shared.web.smorest import Api
+from village_portal.config import PREFIX, SETTINGS
+from village_portal.models import Account, CalendarYear
+
+
+def _register(app: Flask, api: Api) -> None:
+    from shared.web import home
+
+    home.init_app(app)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """The village tier's Flask app; ``config`` overrides settings (tests)."""
+    return build_app(
+        __name__,
+        tier="village",
+        prefix=PREFIX,
+        settings=SETTINGS,
+        account_model=Account,
+        calendar_model=CalendarYear,
+        config=config,
+        register=_register,
+    )

@@ -1,0 +1,20 @@
+"""``sanji village ...``: init (with demo accounts), serve, config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shared.tiercli import node_after_init, tier_group
+from village_portal import create_app
+from village_portal.config import PREFIX, SETTINGS
+
+village = tier_group(
+    "village",
+    help_text="村(社区)便民服务室：受理办件，断网也能工作。",
+    factory=create_app,
+    migrations=Path(__file__).parent / "migrations",
+    settings=SETTINGS,
+    prefix=PREFIX,
+    default_port=8201,
+    after_init=node_after_init,
+)

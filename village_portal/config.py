@@ -1,0 +1,15 @@
+"""Settings of a 村(社区)便民服务室 (env prefix SANJI_VILLAGE_, file SANJI_VILLAGE_SETTINGS).
+
+Common settings (DATA_DIR, DATABASE_URL, SECRET_KEY, NODE_CODE, TOKEN_MAX_AGE, LOG_LEVEL,
+MAX_CONTENT_LENGTH) are listed in shared/config.py. NODE_CODE is this node's 12-digit code.
+"""
+
+from __future__ import annotations
+
+from shared.config import Setting
+
+PREFIX = "SANJI_VILLAGE"
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("UPSTREAM_URL", "", "str: base URL of the upstream tier (sync arrives with issue #3)"),
+)
