@@ -108,8 +108,8 @@ def decide_authority(
     otherwise by the department that owns it. A village never decides: its cases go to its
     town. A case accepted in the county hall (the county or a department as node) is
     handled by the owning department, delegated or not: delegation is about the towns'
-    windows, not about turning county applicants away. ``node`` may be a 12-digit village, a 9-digit town, the 6-digit county, or a
-    department code.
+    windows, not about turning county applicants away. ``node`` may be a 12-digit village,
+    a 9-digit town, the 6-digit county, or a department code.
     """
     if not node:
         raise InvalidInput(detail="缺少节点代码", invalid_params=[InvalidParam("node", "必填")])
