@@ -15,6 +15,7 @@ from shared.web.smorest import Api
 
 def _register(app: Flask, api: Api) -> None:
     """Domains in a fixed order (the order of the OpenAPI document)."""
+    from county_hub.accounts.api import blp as accounts
     from county_hub.calendar.api import blp as calendar_admin
     from county_hub.catalog.api import blp as catalog
     from county_hub.delegation.api import blp as delegation
@@ -25,6 +26,7 @@ def _register(app: Flask, api: Api) -> None:
     api.register_blueprint(regions_blp, url_prefix="/api/v1/regions")
     api.register_blueprint(departments_blp, url_prefix="/api/v1/departments")
     api.register_blueprint(calendar_admin, url_prefix="/api/v1/calendar")
+    api.register_blueprint(accounts, url_prefix="/api/v1/accounts")
 
     from county_hub import pages
 

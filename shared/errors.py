@@ -8,6 +8,7 @@ can raise them too.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,6 +110,47 @@ class CalendarYearUnknown(DomainError):
         super().__post_init__()
 
 
+#: marshmallow's English messages, as clerks should read them.
+_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), chinese)
+    for pattern, chinese in (
+        (r"^Missing data for required field\.$", "必填"),
+        (r"^Field may not be null\.$", "不能为空"),
+        (r"^Unknown field\.$", "不认识的字段"),
+        (r"^Not a valid integer\.$", "应为整数"),
+        (r"^Not a valid number\.$", "应为数字"),
+        (r"^Not a valid string\.$", "应为文本"),
+        (r"^Not a valid boolean\.$", "应为 是/否（true/false、1/0）"),
+        (r"^Not a valid date\.$", "应为日期，格式 YYYY-MM-DD"),
+        (r"^Not a valid datetime\.$", "应为时间，格式 ISO 8601"),
+        (r"^Not a valid list\.$", "应为列表"),
+        (r"^Not a valid mapping type\.$", "应为对象"),
+        (r"^Invalid input type\.$", "请求体格式不正确，应为 JSON 对象"),
+        (r"^Invalid value\.$", "取值无效"),
+        (r"^Must be one of: (.*)\.$", r"取值必须是 \1 之一"),
+        (
+            r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$",
+            r"应在 \1 到 \2 之间",
+        ),
+        (r"^Must be greater than or equal to (\S+)\.$", r"应不小于 \1"),
+        (r"^Must be less than or equal to (\S+)\.$", r"应不大于 \1"),
+        (r"^Length must be between (\d+) and (\d+)\.$", r"长度应在 \1 到 \2 之间"),
+        (r"^Shorter than minimum length (\d+)\.$", r"长度不能少于 \1"),
+        (r"^Longer than maximum length (\d+)\.$", r"长度不能超过 \1"),
+        (r"^Length must be (\d+)\.$", r"长度应为 \1"),
+        (r"^String does not match expected pattern\.$", "格式不正确"),
+    )
+)
+
+
+def chinese_message(message: str) -> str:
+    """marshmallow's English validation message in Chinese (others pass unchanged)."""
+    for pattern, chinese in _MESSAGES:
+        if pattern.match(message):
+            return pattern.sub(chinese, message)
+    return message
+
+
 def flatten_messages(messages: Any, prefix: str = "") -> list[InvalidParam]:
     """Turn marshmallow/webargs nested error dicts into dotted ``invalid_params``.
 
@@ -123,10 +165,10 @@ def flatten_messages(messages: Any, prefix: str = "") -> list[InvalidParam]:
                 name = ""
             params.extend(flatten_messages(value, name))
     elif isinstance(messages, list | tuple) and all(isinstance(m, str) for m in messages):
-        params.extend(InvalidParam(prefix or "_schema", str(m)) for m in messages)
+        params.extend(InvalidParam(prefix or "_schema", chinese_message(str(m))) for m in messages)
     elif isinstance(messages, Iterable) and not isinstance(messages, str):
         for item in messages:
             params.extend(flatten_messages(item, prefix))
     else:
-        params.append(InvalidParam(prefix or "_schema", str(messages)))
+        params.append(InvalidParam(prefix or "_schema", chinese_message(str(messages))))
     return params

@@ -206,6 +206,9 @@ def check_rows(
 ) -> tuple[list[dict[str, Any]], ImportReport]:
     """Validate every row; returns the parsed records and a report of all problems."""
     report = ImportReport(rows=len(item_rows))
+    # Rows may come from any reader (or a caller); blank cells mean "not given" everywhere.
+    item_rows = [_clean(row) for row in item_rows]
+    material_rows = [_clean(row) for row in material_rows]
     rows_of = _attach_materials(item_rows, material_rows, report.problems)
     ref = Reference.load(session)
     seen: dict[str, int] = {}

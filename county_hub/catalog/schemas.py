@@ -53,6 +53,16 @@ class Flag(ma.fields.Boolean):
     falsy = ma.fields.Boolean.falsy | {"否", "N", "n"}
 
 
+class OptionalCode(ma.fields.String):
+    """A reference code that may be left empty; empty means none (never an empty key)."""
+
+    def _deserialize(  # type: ignore[override]  # empty becomes None by design
+        self, value: object, attr: str | None, data: object, **kwargs: object
+    ) -> str | None:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return text.strip() or None if text is not None else None
+
+
 def _choice(values: object) -> v.OneOf:
     return v.OneOf(list(values), error=_MSG_CHOICE)  # type: ignore[call-overload]
 
@@ -68,7 +78,7 @@ class MaterialSchema(ma.Schema):
     copies = ma.fields.Integer(load_default=0, validate=v.Range(min=0, max=99))
     necessity = ma.fields.Integer(load_default=1, validate=_choice(NECESSITY))
     necessity_label = ma.fields.Method("_necessity_label", dump_only=True)
-    certificate_type = ma.fields.String(load_default=None, allow_none=True)
+    certificate_type = OptionalCode(load_default=None, allow_none=True)
     note = ma.fields.String(load_default="", validate=v.Length(max=500))
 
     def _necessity_label(self, obj: object) -> str:
@@ -115,7 +125,7 @@ class ItemDataSchema(ma.Schema):
     phone = ma.fields.String(load_default="", validate=v.Length(max=100))
     faq = ma.fields.String(load_default="")
     result_name = ma.fields.String(load_default="", validate=v.Length(max=200))
-    result_certificate_type = ma.fields.String(load_default=None, allow_none=True)
+    result_certificate_type = OptionalCode(load_default=None, allow_none=True)
     tolerance_allowed = Flag(load_default=False)
     promise_allowed = Flag(load_default=False)
     source = ma.fields.String(load_default="")

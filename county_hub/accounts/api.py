@@ -1,0 +1,52 @@
+"""GET/POST /accounts and PATCH /accounts/{username} (county admin)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from county_hub.accounts import services
+from county_hub.accounts.schemas import (
+    AccountCreateSchema,
+    AccountQueryArgsSchema,
+    AccountSchema,
+    AccountUpdateSchema,
+)
+from shared.web.app import db_session
+from shared.web.auth import current_actor
+from shared.web.smorest import Blueprint
+
+blp = Blueprint("accounts", __name__, description="工作人员账号")
+
+
+@blp.route("")
+@blp.auth_required
+@blp.arguments(AccountQueryArgsSchema, location="query")
+@blp.response(200, AccountSchema(many=True))
+def list_accounts(args: dict[str, Any]) -> Any:
+    """List staff accounts"""
+    return services.list_accounts(db_session(), current_actor(), **args)
+
+
+@blp.route("", methods=["POST"])
+@blp.auth_required
+@blp.arguments(AccountCreateSchema)
+@blp.response(201, AccountSchema)
+@blp.alt_response(409, description="用户名已存在")
+def create_account(data: dict[str, Any]) -> Any:
+    """Create a staff account"""
+    session = db_session()
+    account = services.create_account(session, current_actor(), data)
+    session.commit()
+    return account
+
+
+@blp.route("/<string:username>", methods=["PATCH"])
+@blp.auth_required
+@blp.arguments(AccountUpdateSchema)
+@blp.response(200, AccountSchema)
+def update_account(data: dict[str, Any], username: str) -> Any:
+    """Change a staff account's name, password or active flag"""
+    session = db_session()
+    account = services.update_account(session, current_actor(), username, data)
+    session.commit()
+    return account
