@@ -42,13 +42,13 @@ class DemoNode:
         return refdata.place_name(self.code)
 
 
-def demo_nodes() -> list[DemoNode]:
-    """The layout of ARCHITECTURE.md §8."""
+def demo_nodes(port_offset: int = 0) -> list[DemoNode]:
+    """The layout of ARCHITECTURE.md §8 (ports shifted by ``port_offset`` for tests)."""
     return [
-        DemoNode("hub", refdata.COUNTY_CODE, 8000),
-        DemoNode("town", "610727001", 8101),
-        DemoNode("town", "610727105", 8105),
-        DemoNode("village", refdata.demo_village("610727105").code, 8201),
+        DemoNode("hub", refdata.COUNTY_CODE, 8000 + port_offset),
+        DemoNode("town", "610727001", 8101 + port_offset),
+        DemoNode("town", "610727105", 8105 + port_offset),
+        DemoNode("village", refdata.demo_village("610727105").code, 8201 + port_offset),
     ]
 
 
@@ -81,10 +81,17 @@ def _wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float = 60.
     help="演示数据目录",
 )
 @click.option("--init-only", is_flag=True, help="只初始化数据库和演示数据，不启动服务")
-def demo(root: Path, init_only: bool) -> None:
+@click.option(
+    "--port-offset",
+    default=0,
+    show_default=True,
+    type=int,
+    help="所有端口加上此偏移（测试用；约定端口为 8000/8101/8105/8201）",
+)
+def demo(root: Path, init_only: bool, port_offset: int) -> None:
     """初始化并启动演示平台：县级枢纽、两个镇、一个村（Ctrl-C 全部停止）。"""
     root = root.resolve()
-    nodes = demo_nodes()
+    nodes = demo_nodes(port_offset)
     for node in nodes:
         click.echo(f"初始化 {node.name}（{node.tier} {node.code}）…")
         # Our own interpreter and command with fixed arguments: no untrusted input.
