@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Flask
 
+import county_hub.models  # noqa: F401  (registers the tables)
 from county_hub.config import PREFIX, SETTINGS
-from county_hub.models import Account, CalendarYear
 from shared.web.app import build_app
 from shared.web.smorest import Api
 
@@ -40,8 +40,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         tier="hub",
         prefix=PREFIX,
         settings=SETTINGS,
-        account_model=Account,
-        calendar_model=CalendarYear,
         config=config,
         register=_register,
     )

@@ -1,23 +1,48 @@
 """Every hub model, imported in one place so metadata and migrations see them all."""
 
-from county_hub.accounts.models import Account
-from county_hub.calendar.models import CalendarYear
 from county_hub.catalog.models import CertificateType, ItemMaterial, ItemVersion, ServiceItem
 from county_hub.db import Base
 from county_hub.delegation.models import BatchItem, BatchTown, DelegationBatch
 from county_hub.org.models import Department, Region
+from shared.accounts.models import Account
+from shared.calendar_store import CalendarYear
+from shared.db import CommonBase
+from shared.sync.models import (
+    CaseCounter,
+    CaseEventRow,
+    CaseRow,
+    EnrollToken,
+    MasterChange,
+    Peer,
+    QuarantinedEvent,
+    SeenNonce,
+    SyncState,
+)
+
+#: Everything the hub's migrations cover.
+METADATA = [CommonBase.metadata, Base.metadata]
 
 __all__ = [
+    "METADATA",
     "Account",
     "Base",
     "BatchItem",
     "BatchTown",
     "CalendarYear",
+    "CaseCounter",
+    "CaseEventRow",
+    "CaseRow",
     "CertificateType",
     "DelegationBatch",
     "Department",
+    "EnrollToken",
     "ItemMaterial",
     "ItemVersion",
+    "MasterChange",
+    "Peer",
+    "QuarantinedEvent",
     "Region",
+    "SeenNonce",
     "ServiceItem",
+    "SyncState",
 ]

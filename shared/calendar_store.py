@@ -14,10 +14,10 @@ from sqlalchemy import JSON, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.calendar import WorkCalendar, YearSchedule, from_json, to_json
-from shared.db import UTCDateTime, utcnow
+from shared.db import CommonBase, UTCDateTime, utcnow
 
 
-class CalendarYearMixin:
+class CalendarYear(CommonBase):
     """One published year: holidays, 调休 make-up days, the notice it comes from."""
 
     __tablename__ = "calendar_years"
@@ -31,19 +31,17 @@ class CalendarYearMixin:
     published_by: Mapped[str | None] = mapped_column(String(64))
 
 
-def load_calendar(session: Session, model: type[CalendarYearMixin]) -> WorkCalendar:
+def load_calendar(session: Session) -> WorkCalendar:
     """The working-day calendar: chinese-calendar's years, overridden by published ones."""
-    rows = session.scalars(select(model).order_by(model.year)).all()
+    rows = session.scalars(select(CalendarYear).order_by(CalendarYear.year)).all()
     return WorkCalendar(published=[from_json(row.schedule) for row in rows])
 
 
-def store_schedule(
-    session: Session, model: type[CalendarYearMixin], schedule: YearSchedule, *, by: str | None
-) -> CalendarYearMixin:
+def store_schedule(session: Session, schedule: YearSchedule, *, by: str | None) -> CalendarYear:
     """Insert or replace the published schedule of ``schedule.year``."""
-    row = session.get(model, schedule.year)
+    row = session.get(CalendarYear, schedule.year)
     if row is None:
-        row = model()
+        row = CalendarYear()
         row.year = schedule.year
         session.add(row)
     row.source = schedule.source

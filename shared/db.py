@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, String, create_engine, event
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Session, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 #: Constraint names are deterministic so Alembic migrations can drop and alter them on
@@ -67,6 +67,23 @@ TYPE_ANNOTATION_MAP: dict[Any, Any] = {
     dict[str, Any]: JSON(),
     list[Any]: JSON(),
 }
+
+
+class CommonBase(DeclarativeBase):
+    """Tables every tier has (accounts, calendar, case events, sync bookkeeping).
+
+    Each tier's Alembic history covers this metadata plus the tier's own ``Base``.
+    """
+
+    metadata = new_metadata()
+    type_annotation_map = TYPE_ANNOTATION_MAP
+
+
+class ReplicaBase(DeclarativeBase):
+    """The nodes' copy of the hub's master data (towns and villages, not the hub)."""
+
+    metadata = new_metadata()
+    type_annotation_map = TYPE_ANNOTATION_MAP
 
 
 def enum_column(enum_cls: type[enum.Enum]) -> Any:

@@ -31,7 +31,7 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def run_env(context: Any, metadata: MetaData) -> None:
+def run_env(context: Any, metadata: MetaData | list[MetaData]) -> None:
     """Body of every app's migrations/env.py (online mode only: we always have an engine)."""
     engine = context.config.attributes.get("engine")
     if engine is None:

@@ -78,5 +78,5 @@ def node_after_init(app: Flask, demo: bool) -> None:
     region_level(tier.node_code, field="NODE_CODE")
     if demo:
         with unit_of_work(tier.sessions) as session:
-            added = seed_node_accounts(session, tier.account_model, tier.node_code)
+            added = seed_node_accounts(session, tier.node_code)
         click.echo(f"已写入演示账号 {added} 个（密码均为 demo）。")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
@@ -24,6 +25,11 @@ from sqlalchemy import Engine, text
 from shared.clock import FixedClock
 from shared.db import make_engine, make_sessionmaker, unit_of_work
 from shared.migrate import upgrade
+
+# Timing belongs in bench/, not in tests: no per-example deadline (a loaded CI machine
+# would otherwise fail property tests at random).
+settings.register_profile("sanji", deadline=None, database=None)
+settings.load_profile("sanji")
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("SANJI_TEST_POSTGRES_URL", "")

@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import Flask
 
+import town_node.models  # noqa: F401  (registers the tables)
 from shared.web.app import build_app
 from shared.web.smorest import Api
 from town_node.config import PREFIX, SETTINGS
-from town_node.models import Account, CalendarYear
 
 
 def _register(app: Flask, api: Api) -> None:
@@ -26,8 +26,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         tier="town",
         prefix=PREFIX,
         settings=SETTINGS,
-        account_model=Account,
-        calendar_model=CalendarYear,
         config=config,
         register=_register,
     )

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from shared.accounts.models import AccountMixin
-from shared.calendar_store import CalendarYearMixin
+import shared.replica.models
+import shared.sync.models  # noqa: F401  (registers the case and sync tables)
+from shared.accounts.models import Account
+from shared.calendar_store import CalendarYear
+from shared.db import CommonBase, ReplicaBase
 from town_node.db import Base
 
+#: Everything this tier's migrations cover: shared tables, the replica, its own.
+METADATA = [CommonBase.metadata, ReplicaBase.metadata, Base.metadata]
 
-class Account(AccountMixin, Base):
-    """A staff account copied from the hub (password hash only)."""
-
-
-class CalendarYear(CalendarYearMixin, Base):
-    """A holiday schedule published by the hub."""
-
-
-__all__ = ["Account", "Base", "CalendarYear"]
+__all__ = ["METADATA", "Account", "Base", "CalendarYear"]

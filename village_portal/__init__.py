@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import Flask
 
+import village_portal.models  # noqa: F401  (registers the tables)
 from shared.web.app import build_app
 from shared.web.smorest import Api
 from village_portal.config import PREFIX, SETTINGS
-from village_portal.models import Account, CalendarYear
 
 
 def _register(app: Flask, api: Api) -> None:
@@ -26,8 +26,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         tier="village",
         prefix=PREFIX,
         settings=SETTINGS,
-        account_model=Account,
-        calendar_model=CalendarYear,
         config=config,
         register=_register,
     )

@@ -1,10 +1,5 @@
-"""The hub's account table."""
+"""The hub's accounts are the shared ``Account`` table (every tier has the same one)."""
 
-from __future__ import annotations
+from shared.accounts.models import Account
 
-from county_hub.db import Base
-from shared.accounts.models import AccountMixin
-
-
-class Account(AccountMixin, Base):
-    """A staff account (admin, reviewer, town staff, village agent, supervisor)."""
+__all__ = ["Account"]

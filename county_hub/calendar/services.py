@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from county_hub.calendar.models import CalendarYear
 from shared.accounts.models import Role
 from shared.accounts.services import Actor, require_role
 from shared.calendar import YearSchedule, from_json
@@ -31,6 +30,6 @@ def publish_year(
             "names": dict(data.get("names") or {}),
         }
     )
-    store_schedule(session, CalendarYear, schedule, by=actor.username)
+    store_schedule(session, schedule, by=actor.username)
     session.flush()
     return schedule

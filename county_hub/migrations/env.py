@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from county_hub.models import Base
+from county_hub.models import METADATA
 from shared.migrate import run_env
 
-run_env(context, Base.metadata)
+run_env(context, METADATA)

@@ -1,6 +1,6 @@
 """Staff accounts and roles: defined at the hub, copied to nodes, checked everywhere."""
 
-from shared.accounts.models import AccountMixin, Role
+from shared.accounts.models import Account, Role
 from shared.accounts.services import (
     Actor,
     authenticate,
@@ -12,7 +12,7 @@ from shared.accounts.services import (
 )
 
 __all__ = [
-    "AccountMixin",
+    "Account",
     "Actor",
     "Role",
     "authenticate",

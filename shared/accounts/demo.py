@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from shared import refdata
-from shared.accounts.models import AccountMixin, Role
+from shared.accounts.models import Account, Role
 from shared.accounts.services import hash_password
 
 
@@ -50,13 +50,13 @@ def node_demo_accounts(node_code: str) -> list[dict[str, str | Role | None]]:
     return accounts
 
 
-def seed_node_accounts(session: Session, model: type[AccountMixin], node_code: str) -> int:
+def seed_node_accounts(session: Session, node_code: str) -> int:
     """Insert the node's demo accounts that are missing; returns how many were added."""
     digest = hash_password(refdata.DEMO_PASSWORD)
     added = 0
     for spec in node_demo_accounts(node_code):
-        if session.get(model, spec["username"]) is None:
-            account = model()
+        if session.get(Account, spec["username"]) is None:
+            account = Account()
             for key, value in spec.items():
                 setattr(account, key, value)
             account.password_hash = digest

@@ -1,4 +1,4 @@
-"""Columns of a staff account, mixed into each tier's own ``Account`` model."""
+"""Staff accounts and their roles."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import UTCDateTime, enum_column, utcnow
+from shared.db import CommonBase, UTCDateTime, enum_column, utcnow
 
 
 class Role(enum.StrEnum):
@@ -34,8 +34,11 @@ ROLE_LABELS: dict[Role, str] = {
 }
 
 
-class AccountMixin:
-    """A person who logs in. Password hashes only; never the password."""
+class Account(CommonBase):
+    """A person who logs in. Password hashes only; never the password.
+
+    Managed at the hub; nodes hold copies received with the master data.
+    """
 
     __tablename__ = "accounts"
 

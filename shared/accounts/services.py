@@ -10,7 +10,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from shared.accounts.models import AccountMixin, Role
+from shared.accounts.models import Account, Role
 from shared.errors import PermissionDenied, Unauthenticated
 
 _TOKEN_SALT = "sanji.api-token.v1"  # noqa: S105 - a salt that namespaces tokens, not a secret
@@ -34,7 +34,7 @@ class Actor:
     display_name: str = ""
 
     @classmethod
-    def of(cls, account: AccountMixin) -> Actor:
+    def of(cls, account: Account) -> Actor:
         return cls(
             username=account.username,
             role=account.role,
@@ -54,15 +54,13 @@ def verify_password(password_hash: str, password: str) -> bool:
     return check_password_hash(password_hash, password)
 
 
-def authenticate(
-    session: Session, model: type[AccountMixin], username: str, password: str
-) -> AccountMixin:
+def authenticate(session: Session, username: str, password: str) -> Account:
     """The active account with this username and password.
 
     Raises Unauthenticated with the same message whether the user is unknown, disabled
     or the password is wrong.
     """
-    account = session.get(model, username)
+    account = session.get(Account, username)
     stored = account.password_hash if account is not None else _dummy_hash()
     ok = verify_password(stored, password)
     if account is None or not ok or not account.active:
@@ -70,15 +68,13 @@ def authenticate(
     return account
 
 
-def issue_token(secret: str, account: AccountMixin) -> str:
+def issue_token(secret: str, account: Account) -> str:
     """A signed bearer token naming the account (checked against the table on each use)."""
     serializer = URLSafeTimedSerializer(secret, salt=_TOKEN_SALT)
     return str(serializer.dumps({"u": account.username}))
 
 
-def read_token(
-    session: Session, model: type[AccountMixin], secret: str, token: str, *, max_age: int
-) -> Actor:
+def read_token(session: Session, secret: str, token: str, *, max_age: int) -> Actor:
     """The actor a bearer token stands for. Raises Unauthenticated if bad or expired."""
     serializer = URLSafeTimedSerializer(secret, salt=_TOKEN_SALT)
     try:
@@ -87,7 +83,7 @@ def read_token(
         raise Unauthenticated(detail="登录已过期，请重新获取令牌") from exc
     except BadSignature as exc:
         raise Unauthenticated(detail="令牌无效") from exc
-    account = session.get(model, data.get("u")) if isinstance(data, dict) else None
+    account = session.get(Account, data.get("u")) if isinstance(data, dict) else None
     if account is None or not account.active:
         raise Unauthenticated(detail="令牌对应的账号不存在或已停用")
     return Actor.of(account)

@@ -11,7 +11,6 @@ from flask import Flask, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.accounts.models import AccountMixin
 from shared.clock import Clock, SystemClock
 from shared.config import Setting, load_config
 from shared.db import make_engine, make_sessionmaker
@@ -36,8 +35,6 @@ class Tier:
 
     name: str
     node_code: str
-    account_model: type[AccountMixin]
-    calendar_model: type[Any]
     engine: Engine
     sessions: sessionmaker[Session]
     clock: Clock = field(default_factory=SystemClock)
@@ -54,8 +51,6 @@ def build_app(
     tier: str,
     prefix: str,
     settings: Sequence[Setting],
-    account_model: type[AccountMixin],
-    calendar_model: type[Any],
     config: Mapping[str, Any] | None,
     register: Callable[[Flask, Api], None],
 ) -> Flask:
@@ -71,8 +66,6 @@ def build_app(
     app.extensions["sanji"] = Tier(
         name=tier,
         node_code=app.config["NODE_CODE"],
-        account_model=account_model,
-        calendar_model=calendar_model,
         engine=engine,
         sessions=make_sessionmaker(engine),
         clock=clock,

@@ -8,7 +8,7 @@ from flask import current_app, g
 from shared.accounts.models import Role
 from shared.accounts.services import Actor, authenticate, issue_token, read_token
 from shared.errors import Unauthenticated
-from shared.web.app import current_tier, db_session
+from shared.web.app import db_session
 from shared.web.smorest import Blueprint, bearer_token
 
 blp = Blueprint("auth", __name__, description="登录与令牌")
@@ -34,8 +34,7 @@ class TokenSchema(ma.Schema):
 @blp.alt_response(401, description="用户名或密码错误")
 def token(body: dict[str, str]) -> dict[str, object]:
     """Exchange a username and password for a bearer token"""
-    tier = current_tier()
-    account = authenticate(db_session(), tier.account_model, body["username"], body["password"])
+    account = authenticate(db_session(), body["username"], body["password"])
     return {
         "token": issue_token(current_app.config["SECRET_KEY"], account),
         "token_type": "Bearer",
@@ -58,10 +57,8 @@ def load_actor(*, required: bool) -> Actor | None:
             raise
         g.sanji_actor = None
         return None
-    tier = current_tier()
     actor = read_token(
         db_session(),
-        tier.account_model,
         current_app.config["SECRET_KEY"],
         token,
         max_age=current_app.config["TOKEN_MAX_AGE"],

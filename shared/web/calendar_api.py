@@ -8,7 +8,7 @@ from typing import Any
 import marshmallow as ma
 
 from shared.calendar_store import load_calendar
-from shared.web.app import current_tier, db_session
+from shared.web.app import db_session
 from shared.web.smorest import Blueprint
 
 blp = Blueprint("calendar", __name__, description="工作日历与办理时限")
@@ -40,7 +40,7 @@ def due_date(args: dict[str, Any]) -> dict[str, object]:
     """The N-th working day after start, on the official calendar"""
     start: date = args["start"]
     days: int = args["days"]
-    calendar = load_calendar(db_session(), current_tier().calendar_model)
+    calendar = load_calendar(db_session())
     return {"start": start, "days": days, "due_date": calendar.add_working_days(start, days)}
 
 
@@ -48,5 +48,5 @@ def due_date(args: dict[str, Any]) -> dict[str, object]:
 @blp.response(200, CalendarYearsSchema)
 def years() -> dict[str, object]:
     """Years whose holiday schedule is known (built in or published by the hub)"""
-    calendar = load_calendar(db_session(), current_tier().calendar_model)
+    calendar = load_calendar(db_session())
     return {"years": calendar.known_years()}

@@ -3,6 +3,6 @@
 from alembic import context
 
 from shared.migrate import run_env
-from town_node.models import Base
+from town_node.models import METADATA
 
-run_env(context, Base.metadata)
+run_env(context, METADATA)

@@ -3,6 +3,6 @@
 from alembic import context
 
 from shared.migrate import run_env
-from village_portal.models import Base
+from village_portal.models import METADATA
 
-run_env(context, Base.metadata)
+run_env(context, METADATA)
