@@ -17,14 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import settings
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings
 from sqlalchemy import Engine, text
 
 from shared.clock import FixedClock
 from shared.db import make_engine, make_sessionmaker, unit_of_work
 from shared.migrate import upgrade
+from shared.sync.crypto import NodeKey
 
 # Timing belongs in bench/, not in tests: no per-example deadline (a loaded CI machine
 # would otherwise fail property tests at random).
@@ -32,6 +33,7 @@ settings.register_profile("sanji", deadline=None, database=None)
 settings.load_profile("sanji")
 
 ROOT = Path(__file__).resolve().parents[1]
+HUB_KEY = NodeKey.generate()
 PG_URL = os.environ.get("SANJI_TEST_POSTGRES_URL", "")
 
 BACKENDS = [
@@ -63,7 +65,7 @@ def hub_engine(
     else:
         engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('hub') / 'hub.sqlite3'}")
     upgrade(ROOT / "county_hub" / "migrations", engine)
-    with unit_of_work(make_sessionmaker(engine)) as session:
+    with unit_of_work(make_sessionmaker(engine, info={"signer": HUB_KEY})) as session:
         seed_demo(session, FixedClock())
     yield engine
     engine.dispose()
@@ -74,7 +76,9 @@ def clock() -> FixedClock:
     return FixedClock()
 
 
-def _bound_app(factory: Any, engine: Engine, tmp_path: Path, clock: FixedClock) -> Iterator[Flask]:
+def _bound_app(
+    factory: Any, engine: Engine, tmp_path: Path, clock: FixedClock, key: NodeKey | None = None
+) -> Iterator[Flask]:
     connection = engine.connect()
     outer = connection.begin()
     app: Flask = factory(
@@ -87,8 +91,12 @@ def _bound_app(factory: Any, engine: Engine, tmp_path: Path, clock: FixedClock) 
         }
     )
     tier = app.extensions["sanji"]
+    if key is not None:
+        tier.key = key
     tier.engine.dispose()
-    tier.sessions = make_sessionmaker(connection, join_transaction_mode="create_savepoint")
+    tier.sessions = make_sessionmaker(
+        connection, join_transaction_mode="create_savepoint", info={"signer": tier.key}
+    )
     try:
         yield app
     finally:
@@ -100,7 +108,7 @@ def _bound_app(factory: Any, engine: Engine, tmp_path: Path, clock: FixedClock) 
 def hub_app(hub_engine: Engine, tmp_path: Path, clock: FixedClock) -> Iterator[Flask]:
     from county_hub import create_app
 
-    yield from _bound_app(create_app, hub_engine, tmp_path, clock)
+    yield from _bound_app(create_app, hub_engine, tmp_path, clock, HUB_KEY)
 
 
 @pytest.fixture

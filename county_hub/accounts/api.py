@@ -11,7 +11,7 @@ from county_hub.accounts.schemas import (
     AccountSchema,
     AccountUpdateSchema,
 )
-from shared.web.app import db_session
+from shared.web.app import current_tier, db_session
 from shared.web.auth import current_actor
 from shared.web.smorest import Blueprint
 
@@ -35,7 +35,7 @@ def list_accounts(args: dict[str, Any]) -> Any:
 def create_account(data: dict[str, Any]) -> Any:
     """Create a staff account"""
     session = db_session()
-    account = services.create_account(session, current_actor(), data)
+    account = services.create_account(session, current_actor(), data, clock=current_tier().clock)
     session.commit()
     return account
 
@@ -47,6 +47,8 @@ def create_account(data: dict[str, Any]) -> Any:
 def update_account(data: dict[str, Any], username: str) -> Any:
     """Change a staff account's name, password or active flag"""
     session = db_session()
-    account = services.update_account(session, current_actor(), username, data)
+    account = services.update_account(
+        session, current_actor(), username, data, clock=current_tier().clock
+    )
     session.commit()
     return account

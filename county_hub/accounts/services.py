@@ -13,7 +13,9 @@ from county_hub.accounts.models import Account
 from county_hub.org.models import Department, Region, RegionLevel
 from shared.accounts.models import Role
 from shared.accounts.services import Actor, hash_password, require_role
+from shared.clock import Clock
 from shared.errors import Conflict, InvalidInput, InvalidParam, NotFound
+from shared.sync.feed import record_change
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
 MIN_PASSWORD = 8
@@ -48,7 +50,26 @@ def _check_place(session: Session, role: Role, data: Mapping[str, Any]) -> list[
     return []
 
 
-def create_account(session: Session, actor: Actor, data: Mapping[str, Any]) -> Account:
+def feed_data(account: Account) -> dict[str, Any]:
+    """The account as nodes receive it: the hash, never a password (login works offline)."""
+    return {
+        "username": account.username,
+        "display_name": account.display_name,
+        "role": account.role,
+        "region_code": account.region_code,
+        "department_code": account.department_code,
+        "password_hash": account.password_hash,
+        "active": account.active,
+    }
+
+
+def announce(session: Session, account: Account, *, clock: Clock) -> None:
+    record_change(session, "account", account.username, feed_data(account), clock=clock)
+
+
+def create_account(
+    session: Session, actor: Actor, data: Mapping[str, Any], *, clock: Clock
+) -> Account:
     """The county admin creates an account. Raises InvalidInput, Conflict, PermissionDenied."""
     require_role(actor, Role.ADMIN, action="新建账号")
     problems = []
@@ -74,11 +95,12 @@ def create_account(session: Session, actor: Actor, data: Mapping[str, Any]) -> A
     )
     session.add(account)
     session.flush()
+    announce(session, account, clock=clock)
     return account
 
 
 def update_account(
-    session: Session, actor: Actor, username: str, data: Mapping[str, Any]
+    session: Session, actor: Actor, username: str, data: Mapping[str, Any], *, clock: Clock
 ) -> Account:
     """Change display name, password or active flag. The admin cannot disable themself."""
     require_role(actor, Role.ADMIN, action="修改账号")
@@ -99,4 +121,5 @@ def update_account(
             raise Conflict(detail="不能停用自己正在使用的账号")
         account.active = data["active"]
     session.flush()
+    announce(session, account, clock=clock)
     return account

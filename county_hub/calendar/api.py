@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 
 from county_hub.calendar.services import publish_year
-from shared.web.app import db_session
+from shared.web.app import current_tier, db_session
 from shared.web.auth import current_actor
 from shared.web.smorest import Blueprint
 
@@ -33,7 +33,7 @@ class YearScheduleSchema(ma.Schema):
 def put_year(data: dict[str, Any], year: int) -> dict[str, Any]:
     """Publish (or replace) a year's official holiday schedule"""
     session = db_session()
-    schedule = publish_year(session, current_actor(), year, data)
+    schedule = publish_year(session, current_actor(), year, data, clock=current_tier().clock)
     session.commit()
     return {
         "year": schedule.year,

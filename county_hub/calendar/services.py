@@ -11,10 +11,12 @@ from shared.accounts.models import Role
 from shared.accounts.services import Actor, require_role
 from shared.calendar import YearSchedule, from_json
 from shared.calendar_store import store_schedule
+from shared.clock import Clock
+from shared.sync.feed import record_change
 
 
 def publish_year(
-    session: Session, actor: Actor, year: int, data: Mapping[str, Any]
+    session: Session, actor: Actor, year: int, data: Mapping[str, Any], *, clock: Clock
 ) -> YearSchedule:
     """Store the official schedule of ``year``; it overrides built-in knowledge of that year.
 
@@ -30,6 +32,7 @@ def publish_year(
             "names": dict(data.get("names") or {}),
         }
     )
-    store_schedule(session, schedule, by=actor.username)
+    row = store_schedule(session, schedule, by=actor.username)
     session.flush()
+    record_change(session, "calendar_year", str(year), row.schedule, clock=clock)
     return schedule

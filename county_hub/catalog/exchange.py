@@ -34,6 +34,7 @@ from county_hub.catalog.services import (
     MATERIAL_FIELDS,
     Reference,
     add_item,
+    announce,
     check_item_rules,
     diff_records,
     parse_item_data,
@@ -269,7 +270,9 @@ def import_catalog(
         if item is None:
             report.created += 1
             if not dry_run:
-                add_item(session, data, by=actor.username, clock=clock, publish=True)
+                created = add_item(session, data, by=actor.username, clock=clock, publish=True)
+                session.flush()
+                announce(session, created, clock=clock)
             continue
         if item.department_code != data["department"]:
             report.problems.append(
@@ -283,6 +286,8 @@ def import_catalog(
         report.updated += 1
         if not dry_run:
             _add_published_version(item, data, by=actor.username, clock=clock)
+            session.flush()
+            announce(session, item, clock=clock)
     if report.problems:
         raise ImportRefused(report)
     session.flush()

@@ -31,6 +31,7 @@ from shared.accounts.services import Actor, require_role
 from shared.clock import Clock
 from shared.errors import Conflict, InvalidInput, InvalidParam, NotFound, flatten_messages
 from shared.ids import is_valid_uscc
+from shared.sync.feed import record_change
 
 MATERIAL_FIELDS = (
     "name",
@@ -319,6 +320,30 @@ def save_draft(
     return latest
 
 
+def feed_data(item: ServiceItem) -> dict[str, Any] | None:
+    """The item as the master feed carries it: its current published version, or None."""
+    if item.current_version is None:
+        return None
+    version = next(v for v in item.versions if v.version == item.current_version)
+    return {
+        "code": item.code,
+        "department": item.department_code,
+        "status": item.status,
+        "version": item.current_version,
+        "name": item.name,
+        "name_pinyin": item.name_pinyin,
+        "name_initials": item.name_initials,
+        "record": version_record(version),
+    }
+
+
+def announce(session: Session, item: ServiceItem, *, clock: Clock) -> None:
+    """Tell every node (master feed) about the item's published state."""
+    data = feed_data(item)
+    if data is not None:
+        record_change(session, "item", item.code, data, clock=clock)
+
+
 def publish_item(session: Session, actor: Actor, code: str, *, clock: Clock) -> ServiceItem:
     """Publish the open draft; it becomes the version new cases are accepted under.
 
@@ -338,6 +363,7 @@ def publish_item(session: Session, actor: Actor, code: str, *, clock: Clock) -> 
     _set_search_keys(item, latest.name)
     item.updated_at = clock.now()
     session.flush()
+    announce(session, item, clock=clock)
     return item
 
 
@@ -360,6 +386,7 @@ def change_status(
     item.status = target
     item.updated_at = clock.now()
     session.flush()
+    announce(session, item, clock=clock)
     return item
 
 

@@ -24,6 +24,7 @@ from shared.authority import (
 )
 from shared.clock import Clock
 from shared.errors import Conflict, InvalidInput, InvalidParam, NotFound
+from shared.sync.feed import record_change
 
 
 def get_batch(session: Session, number: int) -> DelegationBatch:
@@ -212,6 +213,7 @@ def publish_batch(session: Session, actor: Actor, number: int, *, clock: Clock) 
     batch.status = BatchStatus.IN_FORCE
     batch.published_at, batch.published_by = clock.now(), actor.username
     session.flush()
+    announce(session, batch, clock=clock)
     return batch
 
 
@@ -234,7 +236,13 @@ def withdraw_batch(
     batch.withdrawn_on = effective_on
     batch.withdrawal_reason = reason.strip()
     session.flush()
+    announce(session, batch, clock=clock)
     return batch
+
+
+def announce(session: Session, batch: DelegationBatch, *, clock: Clock) -> None:
+    """Tell every node (master feed) about a published batch's current state."""
+    record_change(session, "batch", str(batch.number), batch_record(batch), clock=clock)
 
 
 def items_of(batches: Iterable[DelegationBatch]) -> set[str]:

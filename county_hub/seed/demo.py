@@ -25,13 +25,14 @@ from datetime import date
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from county_hub.accounts.models import Account
 from county_hub.catalog.models import CertificateType, ServiceItem
 from county_hub.catalog.services import Reference, add_item, check_item_rules, parse_item_data
 from county_hub.delegation.services import publish_batch, save_batch
+from county_hub.feed import publish_everything
 from county_hub.org.models import Department, Region, RegionLevel
 from county_hub.seed.names import TEMPLATES
 from shared import refdata
@@ -41,6 +42,7 @@ from shared.authority import DelegationMode
 from shared.clock import Clock
 from shared.errors import InvalidInput
 from shared.refdata import COUNTY_CODE, COUNTY_NAME, DEMO_PASSWORD
+from shared.sync.models import MasterChange
 
 XUJIAPING = "610727105"
 
@@ -498,4 +500,13 @@ def seed_demo(session: Session, clock: Clock, *, seed: int = 610727) -> dict[str
     drafts = seed_catalog(session, clock, rng)
     seed_delegation(session, drafts, clock, rng)
     session.flush()
-    return {"items": len(drafts), "accounts": accounts, "real_items": sum(d.real for d in drafts)}
+    # Batches announced themselves when published; the feed starts over complete and in
+    # dependency order so a new node can apply it front to back.
+    session.execute(delete(MasterChange))
+    changes = publish_everything(session, clock=clock)
+    return {
+        "items": len(drafts),
+        "accounts": accounts,
+        "real_items": sum(d.real for d in drafts),
+        "changes": changes,
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, g
@@ -15,6 +16,7 @@ from shared.clock import Clock, SystemClock
 from shared.config import Setting, load_config
 from shared.db import make_engine, make_sessionmaker
 from shared.log import configure_logging
+from shared.sync.crypto import NodeKey
 from shared.web import problems
 from shared.web.smorest import Api
 
@@ -37,6 +39,7 @@ class Tier:
     node_code: str
     engine: Engine
     sessions: sessionmaker[Session]
+    key: NodeKey
     clock: Clock = field(default_factory=SystemClock)
     version: str = field(default_factory=sanji_version)
 
@@ -63,11 +66,14 @@ def build_app(
 
     engine = make_engine(app.config["DATABASE_URL"])
     clock = app.config.get("CLOCK") or SystemClock()
+    key = NodeKey.load_or_create(Path(app.config["DATA_DIR"]) / "node_key.pem")
     app.extensions["sanji"] = Tier(
         name=tier,
         node_code=app.config["NODE_CODE"],
         engine=engine,
-        sessions=make_sessionmaker(engine),
+        # The node's key signs what it writes (the hub: master changes; see shared.sync).
+        sessions=make_sessionmaker(engine, info={"signer": key}),
+        key=key,
         clock=clock,
     )
     app.teardown_appcontext(_close_session)
