@@ -1,0 +1,1 @@
+"""Case intake and actions on any tier: the business functions behind /cases."""

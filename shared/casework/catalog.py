@@ -1,0 +1,31 @@
+"""What case handling needs of the catalog, whichever tier holds it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from shared.authority import BatchRule
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    """One version of an item in the import/export record shape."""
+
+    code: str
+    version: int
+    status: str
+    department: str
+    record: dict[str, Any]
+
+
+class CatalogView(Protocol):
+    """The hub reads its own tables; nodes read their replica of the master feed."""
+
+    def item(self, code: str, version: int | None = None) -> ItemInfo:
+        """The item's current published version (or ``version``); NotFound otherwise."""
+        ...
+
+    def rules(self) -> list[BatchRule]:
+        """The delegation batches as authority rules."""
+        ...

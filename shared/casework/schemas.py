@@ -1,0 +1,82 @@
+"""Schemas of case intake and actions (the API and the pages use the same ones)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate as v
+
+ACTIONS = {
+    "accept": "accepted",
+    "request_supplement": "supplement_requested",
+    "supply": "supplied",
+    "not_accept": "not_accepted",
+    "suspend": "suspended",
+    "resume": "resumed",
+    "extend": "extended",
+    "decide": "decided",
+    "deliver": "delivered",
+    "withdraw": "withdrawn",
+    "terminate": "terminated",
+    "void": "voided",
+}
+
+
+class ApplicantSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=v.Length(min=1, max=100))
+    id_type = ma.fields.String(
+        required=True,
+        validate=v.OneOf(
+            ["111", "001"], error="证件类型应为 111（居民身份证）或 001（统一社会信用代码）"
+        ),
+    )
+    id_number = ma.fields.String(required=True, validate=v.Length(min=1, max=32))
+    phone = ma.fields.String(required=True, validate=v.Length(min=1, max=20))
+
+
+class ProvidedMaterialSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=v.Length(min=1, max=300))
+    provided = ma.fields.Boolean(required=True)
+
+
+class NewCaseSchema(ma.Schema):
+    item_code = ma.fields.String(required=True, validate=v.Length(min=1, max=50))
+    applicant = ma.fields.Nested(ApplicantSchema, required=True)
+    materials = ma.fields.List(ma.fields.Nested(ProvidedMaterialSchema), load_default=list)
+    tolerance = ma.fields.Boolean(load_default=False, metadata={"description": "申请容缺受理"})
+    tolerance_deadline = ma.fields.Date(
+        load_default=None, allow_none=True, metadata={"description": "容缺材料承诺补交日期"}
+    )
+    promise = ma.fields.Boolean(load_default=False, metadata={"description": "告知承诺制"})
+    consent = ma.fields.Boolean(
+        load_default=False, metadata={"description": "群众已授权代办（村代办员必填 true）"}
+    )
+
+
+class ActionSchema(ma.Schema):
+    action = ma.fields.String(
+        required=True, validate=v.OneOf(list(ACTIONS), error="未知的操作：{input}")
+    )
+    reason = ma.fields.String(load_default="", validate=v.Length(max=1000))
+    approve = ma.fields.Boolean(load_default=None, allow_none=True)
+    missing = ma.fields.List(ma.fields.String(validate=v.Length(min=1, max=300)), load_default=list)
+    materials = ma.fields.List(
+        ma.fields.String(validate=v.Length(min=1, max=300)), load_default=list
+    )
+    kind = ma.fields.String(
+        load_default="", validate=v.Length(max=50), metadata={"description": "特别程序种类"}
+    )
+    days = ma.fields.Integer(load_default=10, validate=v.Range(min=1, max=30))
+    method = ma.fields.String(load_default="窗口领取", validate=v.Length(max=50))
+    expected_status = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "页面看到的状态；不一致时拒绝（防止误操作）"},
+    )
+
+
+class CaseQueryArgsSchema(ma.Schema):
+    status = ma.fields.String(load_default=None)
+    handled_by = ma.fields.String(load_default=None)
+    q = ma.fields.String(load_default="", validate=v.Length(max=100))
+    page = ma.fields.Integer(load_default=1, validate=v.Range(min=1))
+    per_page = ma.fields.Integer(load_default=20, validate=v.Range(min=1, max=200))

@@ -1,0 +1,148 @@
+"""Applying verified master changes to a node's replica (and keeping them to relay)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from shared.accounts.models import Account, Role
+from shared.calendar import from_json
+from shared.calendar_store import store_schedule
+from shared.replica.models import (
+    ReplicaBatch,
+    ReplicaCertificateType,
+    ReplicaDepartment,
+    ReplicaItem,
+    ReplicaItemVersion,
+    ReplicaRegion,
+)
+from shared.sync.feed import verify_change
+from shared.sync.models import MasterChange
+
+
+def _region(session: Session, data: dict[str, Any]) -> None:
+    session.merge(
+        ReplicaRegion(
+            code=data["code"],
+            name=data["name"],
+            level=data["level"],
+            kind=data["kind"],
+            parent_code=data.get("parent_code"),
+            service_room=bool(data.get("service_room")),
+        )
+    )
+
+
+def _department(session: Session, data: dict[str, Any]) -> None:
+    session.merge(
+        ReplicaDepartment(
+            code=data["code"], name=data["name"], short_name=data["short_name"], uscc=data["uscc"]
+        )
+    )
+
+
+def _certificate_type(session: Session, data: dict[str, Any]) -> None:
+    session.merge(
+        ReplicaCertificateType(
+            code=data["code"],
+            name=data["name"],
+            issuing_department_code=data.get("issuing_department_code"),
+        )
+    )
+
+
+def _item(session: Session, data: dict[str, Any]) -> None:
+    record = data["record"]
+    session.merge(
+        ReplicaItem(
+            code=data["code"],
+            department_code=data["department"],
+            status=data["status"],
+            version=data["version"],
+            name=data["name"],
+            name_pinyin=data.get("name_pinyin", ""),
+            name_initials=data.get("name_initials", ""),
+            nearby=bool(record.get("nearby")),
+            record=record,
+        )
+    )
+    # A case pins the version it was accepted under: every version seen is kept.
+    session.merge(ReplicaItemVersion(code=data["code"], version=data["version"], record=record))
+
+
+def _batch(session: Session, data: dict[str, Any]) -> None:
+    session.merge(ReplicaBatch(number=int(data["number"]), record=data))
+
+
+def _account(session: Session, data: dict[str, Any], me: str) -> None:
+    region = data.get("region_code") or ""
+    role = Role(data["role"])
+    # A node keeps the accounts that work at it (its subtree), plus county-wide roles.
+    relevant = role in (Role.ADMIN, Role.SUPERVISOR) or (
+        bool(region) and (region.startswith(me) or (me.startswith(region) and len(region) > 6))
+    )
+    account = session.get(Account, data["username"])
+    if not relevant:
+        if account is not None:
+            session.delete(account)
+        return
+    if account is None:
+        account = Account(username=data["username"])
+        session.add(account)
+    account.display_name = data["display_name"]
+    account.role = role
+    account.region_code = data.get("region_code")
+    account.department_code = data.get("department_code")
+    account.password_hash = data["password_hash"]
+    account.active = bool(data.get("active", True))
+
+
+def _calendar_year(session: Session, data: dict[str, Any]) -> None:
+    store_schedule(session, from_json(data), by="hub")
+
+
+def apply_changes(
+    session: Session, changes: Iterable[dict[str, Any]], *, hub_key: str, me: str
+) -> int:
+    """Verify and apply a page of changes in the caller's transaction; returns the count.
+
+    Raises shared.sync.feed.BadChange on the first change whose signature fails: the
+    page is then not applied at all (the caller rolls back) and the cursor stays.
+    """
+    count = 0
+    for change in changes:
+        verify_change(hub_key, change)
+        if session.get(MasterChange, change["seq"]) is None:
+            session.add(
+                MasterChange(
+                    seq=change["seq"],
+                    entity=change["entity"],
+                    key=change["key"],
+                    op=change["op"],
+                    data=change["data"],
+                    at=datetime.fromisoformat(change["at"]),
+                    sig=change["sig"],
+                )
+            )
+        data = change["data"]
+        match change["entity"]:
+            case "region":
+                _region(session, data)
+            case "department":
+                _department(session, data)
+            case "certificate_type":
+                _certificate_type(session, data)
+            case "item":
+                _item(session, data)
+            case "batch":
+                _batch(session, data)
+            case "account":
+                _account(session, data, me)
+            case "calendar_year":
+                _calendar_year(session, data)
+        count += 1
+        session.flush()
+    return count

@@ -1,0 +1,341 @@
+"""The sending side of sync v1: join, pull the master feed, push and pull case events.
+
+Used by a town towards the hub and by a village towards its town. Each step runs in its
+own transaction; a page of master changes and its cursor commit together, and pushed
+events are marked acknowledged only from the upstream's reply, so a crash at any point
+repeats work but never loses or duplicates it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import requests
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.cases import Event
+from shared.clock import Clock
+from shared.db import unit_of_work
+from shared.log import get_logger
+from shared.replica.apply import apply_changes
+from shared.sync import state
+from shared.sync.crypto import NodeKey, sign_request
+from shared.sync.models import CaseEventRow, Peer, QuarantinedEvent
+from shared.sync.server import PROTOCOL_VERSIONS
+from shared.sync.store import known_ids, quarantine, store_events
+
+log = get_logger(__name__)
+
+PUSH_BATCH = 1000
+PAGE = 500
+PROTOCOL_HEADER = "X-Sanji-Protocol"
+
+
+class UpstreamError(Exception):
+    """The upstream could not be reached or refused the request (the caller backs off)."""
+
+
+@dataclass(frozen=True)
+class Upstream:
+    url: str
+    node: str
+    public_key: str
+
+
+def join(
+    sessions: sessionmaker[Session],
+    *,
+    me: str,
+    key: NodeKey,
+    url: str,
+    token: str,
+    my_url: str = "",
+    timeout: float = 30,
+) -> Upstream:
+    """Exchange keys with the upstream node using a one-time token; store what it says."""
+    body = {"node": me, "token": token, "public_key": key.public_b64, "url": my_url}
+    try:
+        response = requests.post(
+            url.rstrip("/") + "/api/v1/sync/enroll", json=body, timeout=timeout
+        )
+    except requests.RequestException as exc:
+        raise UpstreamError(f"无法连接上级节点 {url}：{exc}") from exc
+    if response.status_code != 200:
+        raise UpstreamError(_problem_text(response))
+    answer = response.json()
+    upstream = Upstream(url=url.rstrip("/"), node=answer["node"], public_key=answer["public_key"])
+    with unit_of_work(sessions) as session:
+        peer = session.get(Peer, upstream.node)
+        if peer is None:
+            session.add(
+                Peer(
+                    node=upstream.node,
+                    role="upstream",
+                    public_key=upstream.public_key,
+                    url=upstream.url,
+                    status={},
+                )
+            )
+        else:
+            peer.role, peer.public_key, peer.url = "upstream", upstream.public_key, upstream.url
+        state.put(
+            session,
+            "upstream",
+            {"url": upstream.url, "node": upstream.node, "public_key": upstream.public_key},
+        )
+        state.put(session, "hub_key", answer["hub_key"])
+    return upstream
+
+
+def _problem_text(response: requests.Response) -> str:
+    try:
+        body = response.json()
+        return f"{response.status_code} {body.get('title', '')}：{body.get('detail', '')}"
+    except ValueError:
+        return f"{response.status_code} {response.text[:200]}"
+
+
+class SyncClient:
+    """Talks to this node's upstream with signed, compressed requests."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        me: str,
+        key: NodeKey,
+        clock: Clock,
+        county: str = "610727",
+        timeout: float = 30,
+    ) -> None:
+        self.sessions = sessions
+        self.me = me
+        self.key = key
+        self.clock = clock
+        self.county = county
+        self.timeout = timeout
+        self.http = requests.Session()
+        with sessions() as session:
+            upstream = state.get(session, "upstream")
+            self.hub_key: str = state.get(session, "hub_key") or ""
+        if not upstream:
+            raise UpstreamError("本节点尚未接入上级节点，请先运行 join 命令")
+        self.upstream = Upstream(**upstream)
+
+    def close(self) -> None:
+        self.http.close()
+
+    # ------------------------------------------------------------------ transport
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response:
+        query = urlencode(params or {})
+        raw = b""
+        extra = {PROTOCOL_HEADER: str(PROTOCOL_VERSIONS[-1]), "Accept-Encoding": "gzip"}
+        if body is not None:
+            raw = gzip.compress(json.dumps(body, ensure_ascii=False).encode(), compresslevel=5)
+            extra.update({"Content-Type": "application/json", "Content-Encoding": "gzip"})
+        full_path = urlsplit(self.upstream.url).path.rstrip("/") + path
+        signed = sign_request(
+            self.key, self.me, method, full_path, query, raw, now=self.clock.now()
+        )
+        url = self.upstream.url + path + (f"?{query}" if query else "")
+        try:
+            response = self.http.request(
+                method,
+                url,
+                data=raw or None,
+                headers={**extra, **signed, **(headers or {})},
+                timeout=self.timeout,
+            )
+        except requests.RequestException as exc:
+            raise UpstreamError(f"上级节点不可达：{exc.__class__.__name__}") from exc
+        if response.status_code >= 400:
+            raise UpstreamError(_problem_text(response))
+        return response
+
+    # ------------------------------------------------------------------ master feed
+
+    def pull_master(self) -> int:
+        """Apply master changes page by page; each page commits with its cursor."""
+        applied = 0
+        while True:
+            with self.sessions() as session:
+                cursor = int(state.get(session, "master_cursor", 0))
+                etag = state.get(session, "master_etag")
+            headers = {"If-None-Match": etag} if etag else {}
+            response = self._call(
+                "GET", "/api/v1/sync/master", {"after": cursor, "limit": PAGE}, headers=headers
+            )
+            if response.status_code == 304:
+                return applied
+            page = response.json()
+            with unit_of_work(self.sessions) as session:
+                applied += apply_changes(session, page["changes"], hub_key=self.hub_key, me=self.me)
+                state.put(session, "master_cursor", page["next"])
+                state.put(
+                    session, "master_etag", None if page["more"] else response.headers.get("ETag")
+                )
+            if not page["more"]:
+                return applied
+
+    # ------------------------------------------------------------------ events up
+
+    def queue_depth(self) -> int:
+        with self.sessions() as session:
+            return (
+                session.scalar(
+                    select(func.count())
+                    .select_from(CaseEventRow)
+                    .where(CaseEventRow.acked.is_(False))
+                )
+                or 0
+            )
+
+    def push(self) -> dict[str, int]:
+        """Send unacknowledged events in batches, oldest first, one round trip each."""
+        totals = {"accepted": 0, "duplicates": 0, "rejected": 0}
+        while True:
+            with self.sessions() as session:
+                rows = session.scalars(
+                    select(CaseEventRow)
+                    .where(CaseEventRow.acked.is_(False))
+                    .order_by(CaseEventRow.seq)
+                    .limit(PUSH_BATCH)
+                ).all()
+                events = {r.id: _wire(r) for r in rows}
+            if not events:
+                return totals
+            body = {
+                "node": self.me,
+                "batch_id": str(uuid.uuid4()),
+                "events": list(events.values()),
+                "status": self.status_report(),
+            }
+            reply = self._call("POST", "/api/v1/sync/events", body=body).json()
+            done = set(reply["accepted"]) | set(reply["duplicates"])
+            with unit_of_work(self.sessions) as session:
+                for rejected in reply["rejected"]:
+                    raw = events.get(rejected["id"], {"id": rejected["id"]})
+                    quarantine(
+                        session,
+                        event=raw,
+                        direction="sent",
+                        peer=self.upstream.node,
+                        code=rejected["code"],
+                        reason=rejected["reason"],
+                        clock=self.clock,
+                    )
+                    done.add(rejected["id"])  # kept in quarantine, shown to staff; not resent
+                ids = list(done & set(events))
+                for start in range(0, len(ids), 500):
+                    session.execute(
+                        update(CaseEventRow)
+                        .where(CaseEventRow.id.in_(ids[start : start + 500]))
+                        .values(acked=True)
+                    )
+            totals["accepted"] += len(reply["accepted"])
+            totals["duplicates"] += len(reply["duplicates"])
+            totals["rejected"] += len(reply["rejected"])
+            if len(events) < PUSH_BATCH:
+                return totals
+
+    # ------------------------------------------------------------------ events down
+
+    def pull_events(self) -> int:
+        """Fetch events of this node's subtree from upstream and fold them in."""
+        received = 0
+        while True:
+            with self.sessions() as session:
+                cursor = int(state.get(session, "pull_cursor", 0))
+            page = self._call("GET", "/api/v1/sync/events", {"after": cursor, "limit": PAGE}).json()
+            events = [Event.from_wire(raw) for raw in page["events"]]
+            with unit_of_work(self.sessions) as session:
+                have = known_ids(session, [e.id for e in events])
+                new = [e for e in events if e.id not in have]
+                store_events(
+                    session,
+                    new,
+                    received_from=self.upstream.node,
+                    acked=True,
+                    clock=self.clock,
+                    county=self.county,
+                )
+                state.put(session, "pull_cursor", page["next"])
+            received += len(new)
+            if not page["more"]:
+                return received
+
+    # ------------------------------------------------------------------ status
+
+    def status_report(self) -> dict[str, Any]:
+        with self.sessions() as session:
+            last = state.get(session, "last_success")
+            quarantined = (
+                session.scalar(
+                    select(func.count())
+                    .select_from(QuarantinedEvent)
+                    .where(QuarantinedEvent.resolved.is_(False))
+                )
+                or 0
+            )
+            depth = (
+                session.scalar(
+                    select(func.count())
+                    .select_from(CaseEventRow)
+                    .where(CaseEventRow.acked.is_(False))
+                )
+                or 0
+            )
+            cursor = state.get(session, "master_cursor", 0)
+            children = {
+                peer.node: {
+                    **peer.status,
+                    "last_seen": peer.last_seen.isoformat() if peer.last_seen else None,
+                }
+                for peer in session.scalars(select(Peer).where(Peer.role == "downstream"))
+            }
+        lag = None
+        if last:
+            from datetime import datetime
+
+            lag = int((self.clock.now() - datetime.fromisoformat(last)).total_seconds())
+        return {
+            "last_success": last,
+            "lag_seconds": lag,
+            "queue_depth": depth,
+            "quarantined": quarantined,
+            "master_cursor": cursor,
+            "children": children,
+        }
+
+    def run_once(self) -> dict[str, Any]:
+        """One full cycle: master down, events up, events down. Records success."""
+        master = self.pull_master()
+        pushed = self.push()
+        pulled = self.pull_events()
+        with unit_of_work(self.sessions) as session:
+            state.put(session, "last_success", self.clock.now().isoformat())
+            state.put(session, "last_error", None)
+            state.put(session, "failures", 0)
+        summary = {"master": master, **pushed, "pulled": pulled}
+        log.info("sync_done", node=self.me, **summary)
+        return summary
+
+
+def _wire(row: CaseEventRow) -> dict[str, Any]:
+    from shared.sync.store import row_to_event
+
+    return row_to_event(row).to_wire()

@@ -1,0 +1,220 @@
+"""HTTP endpoints of sync v1 under /api/v1/sync, the same on the hub and on every town.
+
+Bodies are JSON, gzip-compressed in both directions when the peer says it can take it.
+Requests between nodes are signed (shared.sync.crypto); staff endpoints take a token.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from typing import Any
+
+import marshmallow as ma
+from flask import Response, current_app, request
+
+from shared.accounts.models import Role
+from shared.accounts.services import require_role
+from shared.errors import Conflict, InvalidInput, InvalidParam
+from shared.sync import server, state
+from shared.sync.feed import read_page
+from shared.sync.models import Peer
+from shared.web.app import current_tier, db_session
+from shared.web.auth import current_actor
+from shared.web.smorest import Blueprint
+
+blp = Blueprint("sync", __name__, description="节点同步（协议 v1）")
+
+MAX_INFLATED = 64 * 1024 * 1024
+STAFF = (Role.ADMIN, Role.SUPERVISOR, Role.TOWN_STAFF, Role.VILLAGE_AGENT, Role.DEPT_REVIEWER)
+
+
+class EnrollSchema(ma.Schema):
+    node = ma.fields.String(required=True, validate=ma.validate.Length(min=9, max=12))
+    token = ma.fields.String(required=True, validate=ma.validate.Length(min=10, max=100))
+    public_key = ma.fields.String(required=True, validate=ma.validate.Length(min=40, max=64))
+    url = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
+
+
+class PageArgsSchema(ma.Schema):
+    after = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0))
+    limit = ma.fields.Integer(load_default=500, validate=ma.validate.Range(min=1, max=5000))
+
+
+def _body() -> bytes:
+    raw = request.get_data(cache=True)
+    if request.headers.get("Content-Encoding", "").lower() == "gzip":
+        try:
+            with gzip.GzipFile(fileobj=__import__("io").BytesIO(raw)) as handle:
+                inflated = handle.read(MAX_INFLATED + 1)
+        except OSError as exc:
+            raise InvalidInput(
+                detail="请求体不是有效的 gzip 数据", invalid_params=[InvalidParam("body", "gzip")]
+            ) from exc
+        if len(inflated) > MAX_INFLATED:
+            from werkzeug.exceptions import RequestEntityTooLarge
+
+            raise RequestEntityTooLarge()
+        return inflated
+    return raw
+
+
+def _json_body(raw: bytes) -> Any:
+    try:
+        return json.loads(raw or b"null")
+    except ValueError as exc:
+        raise InvalidInput(
+            detail="请求体不是有效的 JSON", invalid_params=[InvalidParam("body", "JSON")]
+        ) from exc
+
+
+def _respond(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    response = Response(data, status=status, mimetype="application/json", headers=headers or {})
+    if len(data) > 1024 and "gzip" in request.headers.get("Accept-Encoding", ""):
+        response.set_data(gzip.compress(data, compresslevel=5))
+        response.headers["Content-Encoding"] = "gzip"
+        response.headers["Vary"] = "Accept-Encoding"
+    return response
+
+
+def _check_protocol() -> None:
+    version = request.headers.get("X-Sanji-Protocol", "1")
+    if not version.isdigit() or int(version) not in server.PROTOCOL_VERSIONS:
+        raise Conflict(
+            detail=f"不支持的同步协议版本 {version}；本节点支持 {server.PROTOCOL_VERSIONS}，"
+            "请升级节点软件"
+        )
+
+
+def _peer(raw_body: bytes) -> Peer:
+    _check_protocol()
+    tier = current_tier()
+    return server.authenticate_peer(
+        db_session(),
+        request.headers,
+        method=request.method,
+        path=request.path,
+        query=request.query_string.decode(),
+        body=raw_body,
+        clock=tier.clock,
+    )
+
+
+@blp.route("/enroll", methods=["POST"])
+@blp.arguments(EnrollSchema)
+def enroll(data: dict[str, Any]) -> Response:
+    """A new downstream node exchanges keys using its one-time token"""
+    tier = current_tier()
+    session = db_session()
+    server.enroll(session, me=tier.node_code, node=data["node"], token=data["token"],
+                  public_key=data["public_key"], url=data["url"], clock=tier.clock)  # fmt: skip
+    hub_key = tier.key.public_b64 if tier.name == "hub" else state.get(session, "hub_key")
+    session.commit()
+    return _respond({"node": tier.node_code, "public_key": tier.key.public_b64, "hub_key": hub_key})
+
+
+@blp.route("/master")
+@blp.arguments(PageArgsSchema, location="query")
+def master(args: dict[str, Any]) -> Response:
+    """Master-data changes after a cursor; each change carries the hub's signature"""
+    session = db_session()
+    _peer(b"")
+    page = read_page(session, args["after"], args["limit"])
+    # The ETag names the feed's last change: a node that has it and asks from there gets 304.
+    etag = f'"feed-{page.last_seq}"'
+    session.commit()  # the nonce and last_seen
+    if request.headers.get("If-None-Match") == etag and args["after"] >= page.last_seq:
+        return Response(status=304, headers={"ETag": etag})
+    body = {"changes": page.changes, "next": page.next, "more": page.more}
+    return _respond(body, headers={"ETag": etag})
+
+
+@blp.route("/events", methods=["POST"])
+def push() -> Response:
+    """Take a batch of case events: accepted, duplicates and rejected, in one round trip"""
+    raw = _body()
+    session = db_session()
+    peer = _peer(raw)
+    body = _json_body(raw)
+    tier = current_tier()
+    has_upstream = state.get(session, "upstream") is not None
+    reply = server.ingest(session, peer.node, body, acked=not has_upstream, clock=tier.clock,
+                          county=current_app.config.get("COUNTY_CODE", "610727"))  # fmt: skip
+    if isinstance(body, dict):
+        server.record_status(session, peer, body.get("status"), clock=tier.clock)
+    session.commit()
+    return _respond(reply.to_dict())
+
+
+@blp.route("/events")
+@blp.arguments(PageArgsSchema, location="query")
+def pull(args: dict[str, Any]) -> Response:
+    """Case events of the caller's subtree (and of cases it handles) after a cursor"""
+    session = db_session()
+    peer = _peer(b"")
+    events, cursor, more = server.events_for(session, peer.node, args["after"], args["limit"])
+    session.commit()
+    return _respond({"events": events, "next": cursor, "more": more})
+
+
+# --------------------------------------------------------------------------- staff
+
+
+class QuarantineSchema(ma.Schema):
+    id = ma.fields.Integer()
+    event_id = ma.fields.String()
+    case_no = ma.fields.String()
+    direction = ma.fields.String(metadata={"description": "received：本节点拒收；sent：上级拒收"})
+    peer = ma.fields.String()
+    code = ma.fields.String()
+    reason = ma.fields.String()
+    at = ma.fields.DateTime()
+    event = ma.fields.Raw()
+
+
+@blp.route("/quarantine")
+@blp.auth_required
+@blp.response(200, QuarantineSchema(many=True))
+def quarantine_list() -> Any:
+    """Events refused here or upstream, with code and reason (nothing is dropped)"""
+    require_role(current_actor(), *STAFF, action="查看隔离事件")
+    return server.quarantined(db_session())
+
+
+@blp.route("/status")
+@blp.auth_required
+@blp.response(200)
+def status() -> dict[str, Any]:
+    """This node's sync status: last success, lag, queue depth, quarantined events"""
+    from shared.sync.status import node_status
+
+    require_role(current_actor(), *STAFF, action="查看同步状态")
+    return node_status(db_session(), current_tier())
+
+
+@blp.route("/now", methods=["POST"])
+@blp.auth_required
+@blp.response(202)
+def sync_now() -> dict[str, Any]:
+    """Ask this node's scheduler to sync at once ("立即同步")"""
+    require_role(current_actor(), *STAFF, action="立即同步")
+    session = db_session()
+    tier = current_tier()
+    state.put(session, "sync_requested", tier.clock.now().isoformat())
+    state.put(session, "next_attempt", None)
+    session.commit()
+    return {"requested": True, "detail": "已通知同步进程立即同步"}
+
+
+@blp.route("/nodes")
+@blp.auth_required
+@blp.response(200)
+def nodes() -> list[dict[str, Any]]:
+    """Node board: every node below this one with last sync, lag, queue depth, quarantine"""
+    from shared.sync.status import node_board
+
+    require_role(
+        current_actor(), Role.ADMIN, Role.SUPERVISOR, Role.TOWN_STAFF, action="查看节点看板"
+    )
+    return node_board(db_session(), current_tier())
