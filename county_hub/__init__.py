@@ -28,6 +28,14 @@ def _register(app: Flask, api: Api) -> None:
     api.register_blueprint(calendar_admin, url_prefix="/api/v1/calendar")
     api.register_blueprint(accounts, url_prefix="/api/v1/accounts")
 
+    from county_hub.cases.view import HubCatalog
+    from shared.casework.api import blp as cases
+    from shared.sync.web import blp as sync
+
+    app.extensions["sanji.catalog"] = HubCatalog
+    api.register_blueprint(cases, url_prefix="/api/v1/cases")
+    api.register_blueprint(sync, url_prefix="/api/v1/sync")
+
     from county_hub import pages
 
     pages.init_app(app)

@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from county_hub import create_app
 from county_hub.config import PREFIX, SETTINGS
+from shared.sync.scheduler import hub_jobs
 from shared.tiercli import tier_group
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -45,6 +46,8 @@ hub = tier_group(
     prefix=PREFIX,
     default_port=8000,
     after_init=_after_init,
+    enrolls=True,
+    jobs=hub_jobs,
 )
 
 

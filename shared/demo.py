@@ -30,12 +30,20 @@ class DemoNode:
     def prefix(self) -> str:
         return {"hub": "SANJI_HUB", "town": "SANJI_TOWN", "village": "SANJI_VILLAGE"}[self.tier]
 
+    def data_dir(self, root: Path) -> Path:
+        return root / f"{self.tier}-{self.code}"
+
     def env(self, root: Path) -> dict[str, str]:
         env = dict(os.environ)
-        env[f"{self.prefix}_DATA_DIR"] = str(root / f"{self.tier}-{self.code}")
+        env[f"{self.prefix}_DATA_DIR"] = str(self.data_dir(root))
         env[f"{self.prefix}_NODE_CODE"] = self.code
+        env[f"{self.prefix}_SYNC_INTERVAL"] = "3"  # the demo shows changes travel quickly
         env.setdefault("PYTHONUNBUFFERED", "1")
         return env
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def name(self) -> str:
@@ -92,26 +100,38 @@ def demo(root: Path, init_only: bool, port_offset: int) -> None:
     """初始化并启动演示平台：县级枢纽、两个镇、一个村（Ctrl-C 全部停止）。"""
     root = root.resolve()
     nodes = demo_nodes(port_offset)
+    hub, towns, village = nodes[0], nodes[1:3], nodes[3]
     for node in nodes:
         click.echo(f"初始化 {node.name}（{node.tier} {node.code}）…")
+        init = ["init", "--demo"] if node.tier == "hub" else ["init"]
         # Our own interpreter and command with fixed arguments: no untrusted input.
-        subprocess.run(_sanji(node.tier, "init", "--demo"), env=node.env(root), check=True)  # noqa: S603
+        subprocess.run(_sanji(node.tier, *init), env=node.env(root), check=True)  # noqa: S603
     if init_only:
         return
     procs: list[subprocess.Popen[bytes]] = []
+
+    def start(node: DemoNode, *args: str) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(_sanji(node.tier, *args), env=node.env(root))  # noqa: S603
+        procs.append(proc)
+        return proc
+
+    def serve(node: DemoNode) -> None:
+        proc = start(node, "serve", "--port", str(node.port), "--workers", "1")
+        if not _wait_healthy(node.port, proc):
+            raise click.ClickException(f"{node.name} 未能在端口 {node.port} 启动，请查看上方日志")
+
     try:
+        serve(hub)
+        for town in towns:
+            _join(root, upstream=hub, node=town, option="--hub")
+            serve(town)
+        _join(root, upstream=towns[1], node=village, option="--upstream")
+        serve(village)
         for node in nodes:
-            procs.append(
-                subprocess.Popen(  # noqa: S603 - our own command, fixed arguments
-                    _sanji(node.tier, "serve", "--port", str(node.port), "--workers", "1"),
-                    env=node.env(root),
-                )
-            )
-        for node, proc in zip(nodes, procs, strict=True):
-            if not _wait_healthy(node.port, proc):
-                raise click.ClickException(
-                    f"{node.name} 未能在端口 {node.port} 启动，请查看上方日志"
-                )
+            start(node, "scheduler")
+        click.echo("等待各节点完成首次同步（主数据与账号）…")
+        _wait_login(village, f"agent-{village.code}")
+        _wait_login(towns[0], f"town-{towns[0].code}")
         _print_banner(nodes)
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
@@ -127,6 +147,46 @@ def demo(root: Path, init_only: bool, port_offset: int) -> None:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def _join(root: Path, *, upstream: DemoNode, node: DemoNode, option: str) -> None:
+    """Enroll ``node`` at ``upstream`` and join with the one-time token (first run only)."""
+    marker = node.data_dir(root) / "joined"
+    if marker.exists():
+        return
+    token = subprocess.run(  # noqa: S603 - our own command, fixed arguments
+        _sanji(upstream.tier, "enroll-node", node.code),
+        env=upstream.env(root),
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    subprocess.run(  # noqa: S603 - our own command, fixed arguments
+        _sanji(node.tier, "join", option, upstream.url, "--token", token, "--url", node.url),
+        env=node.env(root),
+        check=True,
+    )
+    marker.write_text(upstream.url + "\n")
+
+
+def _wait_login(node: DemoNode, username: str, timeout: float = 120.0) -> None:
+    """Accounts reach a node with the master feed; wait until this one can log in."""
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            response = requests.post(
+                f"{node.url}/api/v1/auth/token",
+                json={"username": username, "password": "demo"},
+                timeout=5,
+            )
+            if response.status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    raise click.ClickException(f"{node.name} 在 {timeout:.0f} 秒内未同步到账号 {username}")
 
 
 def _print_banner(nodes: list[DemoNode]) -> None:

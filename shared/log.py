@@ -79,3 +79,5 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level)
     # Alembic narrates every step at INFO; `sanji <tier> init` prints its own summary.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # "skipped: maximum number of running instances" is how coalescing is meant to work.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask
@@ -22,6 +23,9 @@ def tier_group(
     prefix: str,
     default_port: int,
     after_init: Callable[[Flask, bool], None] | None = None,
+    enrolls: bool = False,
+    joins: str | None = None,
+    jobs: Callable[[Flask], list[Any]] | None = None,
 ) -> click.Group:
     """A click group named ``name`` with init, serve and config."""
 
@@ -63,7 +67,101 @@ def tier_group(
             shown = "******" if "SECRET" in setting.name else value
             click.echo(f"{prefix}_{setting.name} = {shown!r}\n    {setting.meaning}")
 
+    if enrolls:
+        group.add_command(_enroll_command(factory))
+    if joins:
+        group.add_command(_join_command(factory, joins))
+        group.add_command(_sync_once_command(factory))
+    if jobs is not None:
+        group.add_command(_scheduler_command(factory, jobs))
     return group
+
+
+def _enroll_command(factory: Callable[[], Flask]) -> click.Command:
+    @click.command("enroll-node")
+    @click.argument("code")
+    def enroll_node(code: str) -> None:
+        """为下级节点生成一次性接入令牌（24 小时内有效，只能使用一次）。"""
+        from shared.db import unit_of_work
+        from shared.sync.crypto import fingerprint
+        from shared.sync.server import create_enroll_token
+
+        app = factory()
+        tier = app.extensions["sanji"]
+        with unit_of_work(tier.sessions) as session:
+            token = create_enroll_token(session, tier.node_code, code, by="cli", clock=tier.clock)
+        click.echo(token)
+        click.echo(
+            f"# 节点 {code} 的接入令牌，24 小时内有效、只能使用一次；"
+            f"本节点公钥指纹 {fingerprint(tier.key.public_b64)}",
+            err=True,
+        )
+
+    return enroll_node
+
+
+def _join_command(factory: Callable[[], Flask], option: str) -> click.Command:
+    @click.command("join")
+    @click.option(
+        f"--{option}", "url", required=True, help="上级节点地址，如 http://127.0.0.1:8000"
+    )
+    @click.option("--token", required=True, help="上级节点 enroll-node 打印的一次性令牌")
+    @click.option("--url", "my_url", default="", help="本节点对下级提供服务的地址（可选）")
+    def join(url: str, token: str, my_url: str) -> None:
+        """用一次性令牌接入上级节点（交换 Ed25519 公钥）。"""
+        from shared.sync.client import UpstreamError
+        from shared.sync.client import join as do_join
+        from shared.sync.crypto import fingerprint
+
+        app = factory()
+        tier = app.extensions["sanji"]
+        try:
+            upstream = do_join(
+                tier.sessions, me=tier.node_code, key=tier.key, url=url, token=token, my_url=my_url
+            )
+        except UpstreamError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(
+            f"已接入上级节点 {upstream.node}（{upstream.url}），上级公钥指纹 "
+            f"{fingerprint(upstream.public_key)}"
+        )
+
+    return join
+
+
+def _sync_once_command(factory: Callable[[], Flask]) -> click.Command:
+    @click.command("sync-once")
+    def sync_once() -> None:
+        """立即与上级同步一次（主数据、上报事件、拉取事件）。"""
+        from shared.sync.scheduler import sync_cycle
+
+        app = factory()
+        with app.app_context():
+            summary = sync_cycle(app, forced=True)
+        if summary is None:
+            with app.extensions["sanji"].sessions() as session:
+                from shared.sync import state
+
+                raise click.ClickException(
+                    f"同步未完成：{state.get(session, 'last_error') or '尚未接入上级节点'}"
+                )
+        click.echo("同步完成：" + "，".join(f"{k}={v}" for k, v in summary.items()))
+
+    return sync_once
+
+
+def _scheduler_command(
+    factory: Callable[[], Flask], jobs: Callable[[Flask], list[Any]]
+) -> click.Command:
+    @click.command("scheduler")
+    def scheduler() -> None:
+        """启动本节点的定时任务进程（同步、退避重试、到期处理）；不要在 Web 进程中运行。"""
+        from shared.sync.scheduler import run
+
+        app = factory()
+        run(app, jobs(app))
+
+    return scheduler
 
 
 def node_after_init(app: Flask, demo: bool) -> None:

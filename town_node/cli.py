@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from shared.sync.scheduler import node_jobs
 from shared.tiercli import node_after_init, tier_group
 from town_node import create_app
 from town_node.config import PREFIX, SETTINGS
@@ -17,4 +18,7 @@ town = tier_group(
     prefix=PREFIX,
     default_port=8101,
     after_init=node_after_init,
+    enrolls=True,
+    joins="hub",
+    jobs=node_jobs,
 )

@@ -14,8 +14,16 @@ from village_portal.config import PREFIX, SETTINGS
 
 
 def _register(app: Flask, api: Api) -> None:
+    from shared.casework.api import blp as cases
+    from shared.replica.api import blp as catalog
+    from shared.replica.view import ReplicaCatalog
+    from shared.sync.web import blp as sync
     from shared.web import home
 
+    app.extensions["sanji.catalog"] = ReplicaCatalog
+    api.register_blueprint(catalog, url_prefix="/api/v1/catalog")
+    api.register_blueprint(cases, url_prefix="/api/v1/cases")
+    api.register_blueprint(sync, url_prefix="/api/v1/sync")
     home.init_app(app)
 
 

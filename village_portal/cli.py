@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from shared.sync.scheduler import node_jobs
 from shared.tiercli import node_after_init, tier_group
 from village_portal import create_app
 from village_portal.config import PREFIX, SETTINGS
@@ -17,4 +18,6 @@ village = tier_group(
     prefix=PREFIX,
     default_port=8201,
     after_init=node_after_init,
+    joins="upstream",
+    jobs=node_jobs,
 )

@@ -11,5 +11,8 @@ from shared.config import Setting
 PREFIX = "SANJI_VILLAGE"
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("UPSTREAM_URL", "", "str: base URL of the upstream tier (sync arrives with issue #3)"),
+    Setting("SYNC_INTERVAL", 10, "int: seconds between sync cycles while the upstream answers"),
+    Setting(
+        "COUNTY_CODE", "610727", "str: region code of the county hub (whose key signs master data)"
+    ),
 )

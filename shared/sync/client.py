@@ -206,7 +206,8 @@ class SyncClient:
 
     def push(self) -> dict[str, int]:
         """Send unacknowledged events in batches, oldest first, one round trip each."""
-        totals = {"accepted": 0, "duplicates": 0, "rejected": 0}
+        # The first batch goes even when empty: it carries this node's status report.
+        totals = {"accepted": 0, "duplicates": 0, "rejected": 0, "batches": 0}
         while True:
             with self.sessions() as session:
                 rows = session.scalars(
@@ -216,7 +217,7 @@ class SyncClient:
                     .limit(PUSH_BATCH)
                 ).all()
                 events = {r.id: _wire(r) for r in rows}
-            if not events:
+            if not events and totals["batches"]:
                 return totals
             body = {
                 "node": self.me,
@@ -249,6 +250,7 @@ class SyncClient:
             totals["accepted"] += len(reply["accepted"])
             totals["duplicates"] += len(reply["duplicates"])
             totals["rejected"] += len(reply["rejected"])
+            totals["batches"] += 1
             if len(events) < PUSH_BATCH:
                 return totals
 

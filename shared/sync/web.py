@@ -133,10 +133,10 @@ def master(args: dict[str, Any]) -> Response:
 @blp.route("/events", methods=["POST"])
 def push() -> Response:
     """Take a batch of case events: accepted, duplicates and rejected, in one round trip"""
-    raw = _body()
     session = db_session()
-    peer = _peer(raw)
-    body = _json_body(raw)
+    # The signature covers the bytes on the wire (compressed); inflate after checking it.
+    peer = _peer(request.get_data(cache=True))
+    body = _json_body(_body())
     tier = current_tier()
     has_upstream = state.get(session, "upstream") is not None
     reply = server.ingest(session, peer.node, body, acked=not has_upstream, clock=tier.clock,

@@ -1,0 +1,96 @@
+"""POST/GET /cases and POST /cases/{case_no}/actions — the same on every tier."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from shared.casework import services
+from shared.casework.catalog import CatalogView
+from shared.casework.schemas import ActionSchema, CaseQueryArgsSchema, NewCaseSchema
+from shared.web.app import current_tier, db_session
+from shared.web.auth import current_actor
+from shared.web.smorest import Blueprint
+
+blp = Blueprint("cases", __name__, description="办件：受理、补正、审查、决定、送达")
+
+
+def _catalog() -> CatalogView:
+    view: CatalogView = current_app.extensions["sanji.catalog"](db_session())
+    return view
+
+
+def _acked() -> bool:
+    # The hub has no upstream: what it writes needs no confirmation from anyone.
+    return current_tier().name == "hub"
+
+
+def _out(state: Any) -> dict[str, Any]:
+    data: dict[str, Any] = state.to_dict(masked=True)
+    return data
+
+
+@blp.route("", methods=["POST"])
+@blp.auth_required
+@blp.arguments(NewCaseSchema)
+@blp.response(201)
+@blp.alt_response(403, description="本账号不能在本节点受理")
+@blp.alt_response(422, description="申请人、材料或授权信息有误")
+def file_case(data: dict[str, Any]) -> dict[str, Any]:
+    """File a case; missing required materials give status supplement_requested"""
+    session = db_session()
+    tier = current_tier()
+    state = services.file_case(
+        session,
+        current_actor(),
+        data,
+        node=tier.node_code,
+        catalog=_catalog(),
+        clock=tier.clock,
+        acked=_acked(),
+    )
+    session.commit()
+    return _out(state)
+
+
+@blp.route("")
+@blp.auth_required
+@blp.arguments(CaseQueryArgsSchema, location="query")
+@blp.response(200)
+def list_cases(args: dict[str, Any]) -> dict[str, Any]:
+    """Cases held at this node (ID numbers masked)"""
+    current_actor()
+    return services.list_cases(db_session(), **args)
+
+
+@blp.route("/<string:case_no>")
+@blp.auth_required
+@blp.response(200)
+def get_case(case_no: str) -> dict[str, Any]:
+    """A case with its status, outcome, handler, due date and event history"""
+    current_actor()
+    return _out(services.current_state(db_session(), case_no))
+
+
+@blp.route("/<string:case_no>/actions", methods=["POST"])
+@blp.auth_required
+@blp.arguments(ActionSchema)
+@blp.response(200)
+@blp.alt_response(403, description="本节点或本账号无权执行该操作")
+@blp.alt_response(409, description="当前状态不允许该操作")
+def act(data: dict[str, Any], case_no: str) -> dict[str, Any]:
+    """Accept, request supplements, suspend/resume, extend, decide, deliver, withdraw, void"""
+    session = db_session()
+    tier = current_tier()
+    state = services.act(
+        session,
+        current_actor(),
+        case_no,
+        data,
+        node=tier.node_code,
+        clock=tier.clock,
+        acked=_acked(),
+    )
+    session.commit()
+    return _out(state)
