@@ -28,6 +28,9 @@ def _acked() -> bool:
 
 def _out(state: Any) -> dict[str, Any]:
     data: dict[str, Any] = state.to_dict(masked=True)
+    # Written here but not yet confirmed upstream: shown to staff as "待上传".
+    data["queued_events"] = services.queued_events(db_session(), state.case_id)
+    data["queued"] = data["queued_events"] > 0 and current_tier().name != "hub"
     return data
 
 

@@ -34,7 +34,7 @@ from shared.errors import (
 )
 from shared.ids import validate_id_number, validate_uscc
 from shared.log import get_logger
-from shared.sync.models import CaseCounter, CaseRow
+from shared.sync.models import CaseCounter, CaseEventRow, CaseRow
 from shared.sync.store import case_events, store_events
 
 log = get_logger(__name__)
@@ -287,6 +287,14 @@ def list_cases(
         .limit(per_page)
     )
     return {"items": [summary(r) for r in rows], "total": total, "page": page, "per_page": per_page}
+
+
+def queued_events(session: Session, case_id: str) -> int:
+    """Events of the case this node still has to hand upstream."""
+    stmt = select(func.count()).select_from(CaseEventRow).where(
+        CaseEventRow.case_id == case_id, CaseEventRow.acked.is_(False)
+    )
+    return session.scalar(stmt) or 0
 
 
 def summary(row: CaseRow) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from shared.cases import CaseState, Event, EventType, InvalidEvent, allowed_origins, fold
@@ -25,7 +25,6 @@ from shared.log import get_logger
 from shared.sync.crypto import CLOCK_WINDOW, check_request, read_signed_headers
 from shared.sync.models import (
     CaseEventRow,
-    CaseRow,
     EnrollToken,
     Peer,
     QuarantinedEvent,
@@ -333,16 +332,16 @@ def _parse_time(value: Any) -> datetime | None:
 def events_for(
     session: Session, node: str, after: int, limit: int
 ) -> tuple[list[dict[str, Any]], int, bool]:
-    """Events of cases filed in ``node``'s subtree or handled by it, after a cursor."""
+    """Events of the cases filed in ``node``'s subtree, after a cursor.
+
+    The case number starts with the code of the node where it was filed, and a town
+    handles only cases filed in its own subtree, so the event itself says who gets it:
+    no projection is needed, and an event that arrived before its case's 'submitted'
+    is still served (never skipped by the cursor).
+    """
     stmt = (
         select(CaseEventRow)
-        .join(CaseRow, CaseRow.case_id == CaseEventRow.case_id)
-        .where(
-            CaseEventRow.seq > after,
-            or_(
-                CaseRow.accepting_node.startswith(node, autoescape=True), CaseRow.handled_by == node
-            ),
-        )
+        .where(CaseEventRow.seq > after, CaseEventRow.case_no.startswith(node, autoescape=True))
         .order_by(CaseEventRow.seq)
         .limit(limit + 1)
     )
