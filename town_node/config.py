@@ -12,6 +12,7 @@ PREFIX = "SANJI_TOWN"
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("SYNC_INTERVAL", 10, "int: seconds between sync cycles while the upstream answers"),
+    Setting("SYNC_BATCH", 1000, "int: events per push (one round trip each; the hub takes ≤ 5000)"),
     Setting(
         "COUNTY_CODE", "610727", "str: region code of the county hub (whose key signs master data)"
     ),

@@ -291,8 +291,10 @@ def list_cases(
 
 def queued_events(session: Session, case_id: str) -> int:
     """Events of the case this node still has to hand upstream."""
-    stmt = select(func.count()).select_from(CaseEventRow).where(
-        CaseEventRow.case_id == case_id, CaseEventRow.acked.is_(False)
+    stmt = (
+        select(func.count())
+        .select_from(CaseEventRow)
+        .where(CaseEventRow.case_id == case_id, CaseEventRow.acked.is_(False))
     )
     return session.scalar(stmt) or 0
 

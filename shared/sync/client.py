@@ -113,6 +113,7 @@ class SyncClient:
         clock: Clock,
         county: str = "610727",
         timeout: float = 30,
+        push_batch: int = PUSH_BATCH,
     ) -> None:
         self.sessions = sessions
         self.me = me
@@ -120,6 +121,7 @@ class SyncClient:
         self.clock = clock
         self.county = county
         self.timeout = timeout
+        self.push_batch = push_batch
         self.http = requests.Session()
         with sessions() as session:
             upstream = state.get(session, "upstream")
@@ -214,7 +216,7 @@ class SyncClient:
                     select(CaseEventRow)
                     .where(CaseEventRow.acked.is_(False))
                     .order_by(CaseEventRow.seq)
-                    .limit(PUSH_BATCH)
+                    .limit(self.push_batch)
                 ).all()
                 events = {r.id: _wire(r) for r in rows}
             if not events and totals["batches"]:
@@ -251,7 +253,7 @@ class SyncClient:
             totals["duplicates"] += len(reply["duplicates"])
             totals["rejected"] += len(reply["rejected"])
             totals["batches"] += 1
-            if len(events) < PUSH_BATCH:
+            if len(events) < self.push_batch:
                 return totals
 
     # ------------------------------------------------------------------ events down

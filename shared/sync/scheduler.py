@@ -59,6 +59,7 @@ def sync_cycle(app: Flask, *, forced: bool = False) -> dict[str, Any] | None:
         key=tier.key,
         clock=tier.clock,
         county=app.config.get("COUNTY_CODE", "610727"),
+        push_batch=int(app.config.get("SYNC_BATCH", 1000)),
     )
     try:
         with app.app_context():
