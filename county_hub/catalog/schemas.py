@@ -226,12 +226,16 @@ class DiffSchema(ma.Schema):
 
 
 class DiffQueryArgsSchema(ma.Schema):
-    from_version = ma.fields.Integer(required=True, data_key="from", validate=v.Range(min=1))
-    to_version = ma.fields.Integer(required=True, data_key="to", validate=v.Range(min=1))
+    from_version = ma.fields.Integer(
+        required=True, data_key="from", validate=v.Range(min=1, max=100000)
+    )
+    to_version = ma.fields.Integer(
+        required=True, data_key="to", validate=v.Range(min=1, max=100000)
+    )
 
 
 class VersionQueryArgsSchema(ma.Schema):
-    version = ma.fields.Integer(load_default=None, validate=v.Range(min=1))
+    version = ma.fields.Integer(load_default=None, validate=v.Range(min=1, max=100000))
 
 
 class RateSchema(ma.Schema):

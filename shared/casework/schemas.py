@@ -78,5 +78,5 @@ class CaseQueryArgsSchema(ma.Schema):
     status = ma.fields.String(load_default=None)
     handled_by = ma.fields.String(load_default=None)
     q = ma.fields.String(load_default="", validate=v.Length(max=100))
-    page = ma.fields.Integer(load_default=1, validate=v.Range(min=1))
+    page = ma.fields.Integer(load_default=1, validate=v.Range(min=1, max=100000))
     per_page = ma.fields.Integer(load_default=20, validate=v.Range(min=1, max=200))

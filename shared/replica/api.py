@@ -26,7 +26,7 @@ class ItemQueryArgsSchema(ma.Schema):
 
 
 class VersionArgsSchema(ma.Schema):
-    version = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1))
+    version = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=100000))
 
 
 @blp.route("/items")

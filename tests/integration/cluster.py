@@ -100,7 +100,7 @@ class Cluster:
         response.raise_for_status()
         return {"Authorization": f"Bearer {response.json()['token']}"}
 
-    def wait_for(self, check: Any, timeout: float = 60.0, what: str = "") -> Any:
+    def wait_for(self, check: Any, timeout: float = 120.0, what: str = "") -> Any:
         deadline = time.monotonic() + timeout
         last = None
         while time.monotonic() < deadline:
