@@ -388,12 +388,41 @@ def _parse_at(value: object) -> datetime:
     raise InvalidEvent("bad_at", f"时间应为 ISO 8601 文本，收到 {value!r}", name="at")
 
 
+class _NotJson(Exception):
+    """Raised by the fast copy; the slow copy then finds the path for the message."""
+
+
+def _fast_copy(value: object, depth: int) -> Any:
+    # The hot path of every pushed event: no path strings unless something is wrong.
+    if value is None or type(value) in (str, bool, int):
+        return value
+    if depth > _PAYLOAD_DEPTH:
+        raise _NotJson
+    if type(value) is dict:
+        out = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _NotJson
+            out[key] = _fast_copy(item, depth + 1)
+        return out
+    if type(value) is list:
+        return [_fast_copy(item, depth + 1) for item in value]
+    if type(value) is float and math.isfinite(value):
+        return value
+    raise _NotJson
+
+
 def _json_copy(value: object, path: str, depth: int) -> Any:
     """A deep copy of JSON data; anything that is not plain JSON raises ``bad_payload``.
 
     Checked rather than passed to ``json.dumps``, which would quietly turn an int key
     into a string or write NaN, and two nodes would then sign different bytes.
     """
+    if depth == 0:
+        try:
+            return _fast_copy(value, 0)
+        except _NotJson:
+            pass  # walk again, slowly, to name the offending place
     if depth > _PAYLOAD_DEPTH:
         raise InvalidEvent("bad_payload", f"{path} 嵌套过深", name=path)
     if value is None or isinstance(value, str | bool | int):

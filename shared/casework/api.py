@@ -9,6 +9,7 @@ from flask import current_app
 from shared.casework import services
 from shared.casework.catalog import CatalogView
 from shared.casework.schemas import ActionSchema, CaseQueryArgsSchema, NewCaseSchema
+from shared.sync.store import refresh_projections
 from shared.web.app import current_tier, db_session
 from shared.web.auth import current_actor
 from shared.web.smorest import Blueprint
@@ -64,7 +65,12 @@ def file_case(data: dict[str, Any]) -> dict[str, Any]:
 def list_cases(args: dict[str, Any]) -> dict[str, Any]:
     """Cases held at this node (ID numbers masked)"""
     current_actor()
-    return services.list_cases(db_session(), **args)
+    session = db_session()
+    tier = current_tier()
+    # The projection is a cache of the log: bring it up to date before listing from it.
+    if refresh_projections(session, clock=tier.clock, limit=500):
+        session.commit()
+    return services.list_cases(session, **args)
 
 
 @blp.route("/<string:case_no>")

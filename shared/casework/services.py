@@ -237,20 +237,22 @@ def _tolerance_deadline(
 # --------------------------------------------------------------------------- reading
 
 
-def _load(session: Session, case_no: str) -> CaseRow:
-    row = session.scalar(select(CaseRow).where(CaseRow.case_no == case_no))
-    if row is None:
+def _case_id(session: Session, case_no: str) -> str:
+    # From the log, not the projection: a case pushed a moment ago may not be folded yet.
+    case_id = session.scalar(
+        select(CaseEventRow.case_id).where(CaseEventRow.case_no == case_no).limit(1)
+    )
+    if case_id is None:
         raise NotFound(detail=f"本节点没有办件 {case_no}")
-    return row
+    return case_id
 
 
 def current_state(
     session: Session, case_no: str, *, calendar: WorkCalendar | None = None, county: str = "610727"
 ) -> CaseState:
     """The case folded from every event this tier holds."""
-    row = _load(session, case_no)
     return fold(
-        case_events(session, row.case_id),
+        case_events(session, _case_id(session, case_no)),
         calendar=calendar or load_calendar(session),
         county=county,
     )

@@ -22,6 +22,7 @@ class CaseEventRow(CommonBase):
     __table_args__ = (
         Index("ix_case_events_outbox", "acked", "seq"),
         Index("ix_case_events_case_lamport", "case_id", "lamport"),
+        Index("ix_case_events_projected", "projected"),
     )
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -40,6 +41,9 @@ class CaseEventRow(CommonBase):
         String(12), comment="node it came from (self: written here)"
     )
     acked: Mapped[bool] = mapped_column(Boolean, default=False, comment="confirmed by upstream")
+    projected: Mapped[bool] = mapped_column(
+        Boolean, default=True, comment="folded into the cases projection (ingest defers it)"
+    )
 
 
 class CaseRow(CommonBase):

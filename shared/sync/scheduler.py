@@ -106,6 +106,7 @@ def node_jobs(app: Flask) -> list[JobSpec]:
     return [
         JobSpec("sync.cycle", interval, sync_cycle),
         JobSpec("sync.watch_requests", 1.0, watch_requests),
+        JobSpec("cases.refresh_projections", 1.0, refresh_cases),
         JobSpec("cases.terminate_overdue", 3600.0, terminate_overdue),
     ]
 
@@ -113,7 +114,26 @@ def node_jobs(app: Flask) -> list[JobSpec]:
 def hub_jobs(app: Flask) -> list[JobSpec]:
     from shared.casework.jobs import terminate_overdue
 
-    return [JobSpec("cases.terminate_overdue", 3600.0, terminate_overdue)]
+    return [
+        JobSpec("cases.refresh_projections", 1.0, refresh_cases),
+        JobSpec("cases.terminate_overdue", 3600.0, terminate_overdue),
+    ]
+
+
+def refresh_cases(app: Flask) -> int:
+    """Fold what pushes brought in since the last run (ADR 0008)."""
+    from shared.sync.store import refresh_projections
+
+    tier = app.extensions["sanji"]
+    done = 0
+    while True:
+        with unit_of_work(tier.sessions) as session:
+            count = refresh_projections(
+                session, clock=tier.clock, county=app.config.get("COUNTY_CODE", "610727")
+            )
+        done += count
+        if count == 0:
+            return done
 
 
 def run(app: Flask, jobs: list[JobSpec]) -> None:

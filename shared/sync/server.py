@@ -30,7 +30,7 @@ from shared.sync.models import (
     QuarantinedEvent,
     SeenNonce,
 )
-from shared.sync.store import known_ids, quarantine, row_to_event, store_events
+from shared.sync.store import append_events, known_ids, quarantine, row_to_event
 
 log = get_logger(__name__)
 
@@ -163,24 +163,36 @@ class PushReply:
         }
 
 
-def _submitted_states(session: Session, case_ids: Sequence[str]) -> dict[str, CaseState]:
-    """Each case's state right after its 'submitted' event: enough to know who may write."""
-    states: dict[str, CaseState] = {}
-    for start in range(0, len(case_ids), 500):
-        rows = session.scalars(
-            select(CaseEventRow).where(
-                CaseEventRow.case_id.in_(case_ids[start : start + 500]),
-                CaseEventRow.type == EventType.SUBMITTED.value,
+class _SubmittedIndex:
+    """Each case's state right after its 'submitted' event — enough to know who may write —
+    folded only for the cases that need it (most batches are mostly new cases)."""
+
+    def __init__(self, session: Session, case_ids: Sequence[str]) -> None:
+        self.events: dict[str, Event] = {}
+        self.states: dict[str, CaseState] = {}
+        for start in range(0, len(case_ids), 500):
+            rows = session.scalars(
+                select(CaseEventRow).where(
+                    CaseEventRow.case_id.in_(case_ids[start : start + 500]),
+                    CaseEventRow.type == EventType.SUBMITTED.value,
+                )
             )
-        )
-        for row in rows:
-            states[row.case_id] = fold([row_to_event(row)], calendar=None)
-    return states
+            for row in rows:
+                self.events[row.case_id] = row_to_event(row)
+
+    def add(self, event: Event) -> None:
+        self.events.setdefault(event.case_id, event)
+
+    def state(self, case_id: str) -> CaseState | None:
+        if case_id not in self.states:
+            submitted = self.events.get(case_id)
+            if submitted is None:
+                return None
+            self.states[case_id] = fold([submitted], calendar=None)
+        return self.states[case_id]
 
 
-def _authority_problem(
-    event: Event, states: dict[str, CaseState], county: str
-) -> tuple[str, str] | None:
+def _authority_problem(event: Event, index: _SubmittedIndex, county: str) -> tuple[str, str] | None:
     if event.type is EventType.SUBMITTED:
         payload = event.payload
         handled_by = str(payload.get("handled_by", ""))
@@ -190,7 +202,7 @@ def _authority_problem(
         if handled_by.isdigit() and handled_by != town:
             return "authority_invalid", f"办件不能由其他镇 {handled_by} 办理"
         return None
-    state = states.get(event.case_id)
+    state = index.state(event.case_id)
     if state is None:
         return None  # its 'submitted' has not reached us yet; the fold will say so
     if event.origin not in allowed_origins(state, event.type, county=county):
@@ -199,6 +211,20 @@ def _authority_problem(
             f"节点 {event.origin} 无权对办件 {event.case_no} 写入「{event.type.label}」",
         )
     return None
+
+
+def _case_owners(session: Session, numbers: Sequence[str]) -> dict[str, str]:
+    """Which case each known case number belongs to."""
+    owners: dict[str, str] = {}
+    for start in range(0, len(numbers), 500):
+        rows = session.execute(
+            select(CaseEventRow.case_no, CaseEventRow.case_id)
+            .where(CaseEventRow.case_no.in_(numbers[start : start + 500]))
+            .distinct()
+        )
+        for case_no, case_id in rows:
+            owners.setdefault(case_no, case_id)
+    return owners
 
 
 def ingest(
@@ -214,6 +240,8 @@ def ingest(
 
     Each event is accepted, recognised as a duplicate (same id, same content), or
     rejected into quarantine with a code and reason; the rest of the batch is unaffected.
+    Accepted events are stored at once; the cases' projections catch up in
+    :func:`shared.sync.store.refresh_projections` (ADR 0008).
     """
     if not isinstance(body, dict) or not isinstance(body.get("events"), list):
         raise InvalidInput(
@@ -240,19 +268,14 @@ def ingest(
             event.origin == peer
             or (len(event.origin) > len(peer) and event.origin.startswith(peer))
         ):
-            _reject(
-                session,
-                reply,
-                raw,
-                peer,
-                "origin_outside_sender",
-                f"事件来源 {event.origin} 不属于节点 {peer}",
-                clock,
-            )
+            reason = f"事件来源 {event.origin} 不属于节点 {peer}"
+            _reject(session, reply, raw, peer, "origin_outside_sender", reason, clock)
             continue
         parsed.append((raw, event))
     existing = known_ids(session, [e.id for _, e in parsed])
-    states = _submitted_states(session, list({e.case_id for _, e in parsed}))
+    later = [e.case_id for _, e in parsed if e.type is not EventType.SUBMITTED]
+    index = _SubmittedIndex(session, list(dict.fromkeys(later)))
+    owners = _case_owners(session, list({e.case_no for _, e in parsed}))
     fresh: dict[str, Event] = {}
     for raw, event in parsed:
         old = existing.get(event.id)
@@ -263,17 +286,18 @@ def ingest(
             else:
                 _reject(session, reply, raw, peer, "id_conflict", "事件编号已存在但内容不同", clock)
             continue
-        problem = _authority_problem(event, states, county)
+        problem = _authority_problem(event, index, county)
+        if problem is None and owners.setdefault(event.case_no, event.case_id) != event.case_id:
+            # One number, one case: a second case under it would block the unique index.
+            problem = ("case_no_conflict", f"办件编号 {event.case_no} 已属于另一办件")
         if problem:
             _reject(session, reply, raw, peer, *problem, clock)
             continue
         if event.type is EventType.SUBMITTED:
-            states.setdefault(event.case_id, fold([event], calendar=None))
+            index.add(event)
         fresh[event.id] = event
         reply.accepted.append(event.id)
-    store_events(
-        session, fresh.values(), received_from=peer, acked=acked, clock=clock, county=county
-    )
+    append_events(session, fresh.values(), received_from=peer, acked=acked, clock=clock)
     reply.cursor = session.scalar(select(func.max(CaseEventRow.seq))) or 0
     return reply
 

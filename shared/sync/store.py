@@ -9,14 +9,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from shared.calendar import WorkCalendar
 from shared.calendar_store import load_calendar
 from shared.cases import CaseState, Event, fold
 from shared.clock import Clock
+from shared.db import CommonBase
 from shared.ids.masking import mask_id_number
 from shared.sync.models import CaseEventRow, CaseRow, QuarantinedEvent
 
@@ -51,20 +53,10 @@ def known_ids(session: Session, ids: Sequence[str]) -> dict[str, CaseEventRow]:
     return found
 
 
-def store_events(
-    session: Session,
-    events: Iterable[Event],
-    *,
-    received_from: str,
-    acked: bool,
-    clock: Clock,
-    calendar: WorkCalendar | None = None,
-    county: str = "610727",
-) -> list[CaseState]:
-    """Insert new events (the caller made sure they are new) and refold their cases."""
-    now = clock.now()
-    events = list(events)
-    rows = [
+def _rows(
+    events: list[Event], *, received_from: str, acked: bool, projected: bool, now: datetime
+) -> list[dict[str, Any]]:
+    return [
         {
             "id": e.id,
             "case_id": e.case_id,
@@ -79,11 +71,79 @@ def store_events(
             "received_at": now,
             "received_from": received_from,
             "acked": acked,
+            "projected": projected,
         }
         for e in events
     ]
-    if not rows:
+
+
+def append_events(
+    session: Session, events: Iterable[Event], *, received_from: str, acked: bool, clock: Clock
+) -> int:
+    """Insert new events durably without folding them yet (the fast path of a push).
+
+    Their cases are refolded by :func:`refresh_projections` — from the scheduler every
+    second, and before a list is shown — so a burst of 10,000 events is taken at once.
+    """
+    events = list(events)
+    if events:
+        rows = _rows(
+            events, received_from=received_from, acked=acked, projected=False, now=clock.now()
+        )
+        # Core insert, not the ORM's bulk path: no per-row mapping work on the hot path.
+        session.connection().execute(insert(CommonBase.metadata.tables["case_events"]), rows)
+    return len(events)
+
+
+def refresh_projections(
+    session: Session,
+    *,
+    clock: Clock,
+    county: str = "610727",
+    limit: int = 2000,
+    calendar: WorkCalendar | None = None,
+) -> int:
+    """Fold the cases that have events not yet in their projection; returns how many."""
+    case_ids = list(
+        session.scalars(
+            select(CaseEventRow.case_id)
+            .where(CaseEventRow.projected.is_(False))
+            .distinct()
+            .limit(limit)
+        )
+    )
+    if not case_ids:
+        return 0
+    refold(
+        session, case_ids, calendar=calendar or load_calendar(session), clock=clock, county=county
+    )
+    for start in range(0, len(case_ids), 500):
+        session.execute(
+            update(CaseEventRow)
+            .where(
+                CaseEventRow.case_id.in_(case_ids[start : start + 500]),
+                CaseEventRow.projected.is_(False),
+            )
+            .values(projected=True)
+        )
+    return len(case_ids)
+
+
+def store_events(
+    session: Session,
+    events: Iterable[Event],
+    *,
+    received_from: str,
+    acked: bool,
+    clock: Clock,
+    calendar: WorkCalendar | None = None,
+    county: str = "610727",
+) -> list[CaseState]:
+    """Insert new events (the caller made sure they are new) and refold their cases now."""
+    events = list(events)
+    if not events:
         return []
+    rows = _rows(events, received_from=received_from, acked=acked, projected=True, now=clock.now())
     session.execute(insert(CaseEventRow), rows)
     calendar = calendar if calendar is not None else load_calendar(session)
     touched = list(dict.fromkeys(e.case_id for e in events))

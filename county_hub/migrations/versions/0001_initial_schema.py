@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 05:06:58.381412
+Create Date: 2026-11-28 05:45:00.468935
 
 """
 from typing import Sequence, Union
@@ -62,6 +62,7 @@ def upgrade() -> None:
     sa.Column('received_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('received_from', sa.String(length=12), nullable=False, comment='node it came from (self: written here)'),
     sa.Column('acked', sa.Boolean(), nullable=False, comment='confirmed by upstream'),
+    sa.Column('projected', sa.Boolean(), nullable=False, comment='folded into the cases projection (ingest defers it)'),
     sa.PrimaryKeyConstraint('seq', name=op.f('pk_case_events')),
     sa.UniqueConstraint('id', name=op.f('uq_case_events_id'))
     )
@@ -69,6 +70,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_case_events_case_lamport', ['case_id', 'lamport'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_events_case_no'), ['case_no'], unique=False)
         batch_op.create_index('ix_case_events_outbox', ['acked', 'seq'], unique=False)
+        batch_op.create_index('ix_case_events_projected', ['projected'], unique=False)
 
     op.create_table('cases',
     sa.Column('case_id', sa.String(length=36), nullable=False),
@@ -377,6 +379,7 @@ def downgrade() -> None:
 
     op.drop_table('cases')
     with op.batch_alter_table('case_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_events_projected')
         batch_op.drop_index('ix_case_events_outbox')
         batch_op.drop_index(batch_op.f('ix_case_events_case_no'))
         batch_op.drop_index('ix_case_events_case_lamport')
