@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import marshmallow as ma
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from county_hub.catalog.models import (
@@ -24,13 +24,13 @@ from county_hub.catalog.schemas import (
     VERSION_FIELDS,
     ItemDataSchema,
 )
-from county_hub.catalog.search import normalise_query, pinyin_keys
 from county_hub.org.models import Department
 from shared.accounts.models import Role
 from shared.accounts.services import Actor, require_role
 from shared.clock import Clock
 from shared.errors import Conflict, InvalidInput, InvalidParam, NotFound, flatten_messages
 from shared.ids import is_valid_uscc
+from shared.search import name_match, pinyin_keys
 from shared.sync.feed import record_change
 
 MATERIAL_FIELDS = (
@@ -469,11 +469,6 @@ class Page:
         return max(1, math.ceil(self.total / self.per_page))
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def search_items(
     session: Session,
     *,
@@ -499,27 +494,12 @@ def search_items(
         .join(Department, Department.code == ServiceItem.department_code)
     )
     order: list[Any] = []
-    text = normalise_query(q)
-    if text:
-        conditions = [ServiceItem.name.ilike(_like(q.strip()), escape="\\")]
-        if text.isascii():
-            conditions += [
-                ServiceItem.name_pinyin.like(_like(text), escape="\\"),
-                ServiceItem.name_initials.like(_like(text), escape="\\"),
-            ]
-            order.append(
-                case(
-                    (ServiceItem.name_initials.startswith(text, autoescape=True), 0),
-                    (ServiceItem.name_pinyin.startswith(text, autoescape=True), 0),
-                    else_=1,
-                )
-            )
-        else:
-            order.append(
-                case((ServiceItem.name.startswith(q.strip(), autoescape=True), 0), else_=1)
-            )
-        stmt = stmt.where(or_(*conditions))
-        order.append(func.length(ServiceItem.name))
+    match = name_match(
+        q, name=ServiceItem.name, pinyin=ServiceItem.name_pinyin, initials=ServiceItem.name_initials
+    )
+    if match is not None:
+        stmt = stmt.where(match.where)
+        order = match.order
     if department:
         stmt = stmt.where(ServiceItem.department_code == department)
     if status is not None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shared.authority import BatchRule, BatchStatus, DelegationMode, Scope
 from shared.casework.catalog import ItemInfo
 from shared.errors import NotFound
 from shared.replica.models import ReplicaBatch, ReplicaDepartment, ReplicaItem, ReplicaItemVersion
+from shared.search import name_match
 
 
 class ReplicaCatalog:
@@ -63,10 +64,6 @@ def _rule(record: dict[str, Any]) -> BatchRule:
     )
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def search(
     session: Session,
     *,
@@ -79,23 +76,12 @@ def search(
     """Published items matching Chinese text, full pinyin or initials (as at the hub)."""
     stmt = select(ReplicaItem).where(ReplicaItem.status == "published")
     order: list[Any] = []
-    text = "".join(q.split()).lower()
-    if text:
-        conditions = [ReplicaItem.name.like(_like(q.strip()), escape="\\")]
-        if text.isascii():
-            conditions += [
-                ReplicaItem.name_pinyin.like(_like(text), escape="\\"),
-                ReplicaItem.name_initials.like(_like(text), escape="\\"),
-            ]
-            order.append(
-                case(
-                    (ReplicaItem.name_initials.startswith(text, autoescape=True), 0),
-                    (ReplicaItem.name_pinyin.startswith(text, autoescape=True), 0),
-                    else_=1,
-                )
-            )
-        stmt = stmt.where(or_(*conditions))
-        order.append(func.length(ReplicaItem.name))
+    match = name_match(
+        q, name=ReplicaItem.name, pinyin=ReplicaItem.name_pinyin, initials=ReplicaItem.name_initials
+    )
+    if match is not None:
+        stmt = stmt.where(match.where)
+        order = match.order
     if department:
         stmt = stmt.where(ReplicaItem.department_code == department)
     if nearby is not None:
