@@ -1,4 +1,17 @@
-"""gunicorn settings for any tier: `gunicorn -c deploy/gunicorn.conf.py county_hub.wsgi:app`."""
+"""gunicorn settings for any tier: `gunicorn -c deploy/gunicorn.conf.py county_hub.wsgi:app`.
+
+Installed as /etc/sanji/gunicorn.conf.py and used by deploy/systemd/sanji-*-web.service.
+Everything a node may change comes from the environment (the unit's EnvironmentFile):
+
+- SANJI_BIND            address:port to listen on (default 127.0.0.1:8000)
+- SANJI_WORKERS         worker processes (default 2; keep 1–4 on SQLite)
+- SANJI_THREADS         threads per worker (default 4)
+- SANJI_CONTROL_SOCKET  gunicorn's control socket for `gunicornc` (gunicorn ≥ 25.1); the
+                        systemd units give each tier its own under /run, so two tiers on
+                        one machine never share $HOME/.gunicorn/gunicorn.ctl
+- FORWARDED_ALLOW_IPS   read by gunicorn itself: proxies whose X-Forwarded-* are trusted
+                        (default 127.0.0.1,::1 — right for nginx on the same machine)
+"""
 
 import os
 
@@ -10,3 +23,7 @@ timeout = 60
 graceful_timeout = 10
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss'
+
+# Older gunicorn versions ignore names they do not know, so this is safe on gunicorn 22–24.
+if os.environ.get("SANJI_CONTROL_SOCKET"):
+    control_socket = os.environ["SANJI_CONTROL_SOCKET"]

@@ -154,6 +154,11 @@ def _join(root: Path, *, upstream: DemoNode, node: DemoNode, option: str) -> Non
     marker = node.data_dir(root) / "joined"
     if marker.exists():
         return
+    if upstream.tier == "town":
+        # A town enrolls only villages it knows from the master data: sync it first.
+        subprocess.run(  # noqa: S603 - our own command, fixed arguments
+            _sanji("town", "sync-once"), env=upstream.env(root), check=True, capture_output=True
+        )
     token = subprocess.run(  # noqa: S603 - our own command, fixed arguments
         _sanji(upstream.tier, "enroll-node", node.code),
         env=upstream.env(root),

@@ -61,11 +61,18 @@ def tier_group(
     @group.command("config")
     def show_config() -> None:
         """列出全部配置项、当前值和含义（密钥不显示）。"""
+        from sqlalchemy.engine import make_url
+
         app = factory()
-        for setting in (*COMMON_SETTINGS, *settings):
+        # A tier's own setting of the same name (e.g. the hub's NODE_CODE) replaces the common one.
+        merged = {s.name: s for s in (*COMMON_SETTINGS, *settings)}
+        for setting in merged.values():
             value = app.config.get(setting.name)
-            shown = "******" if "SECRET" in setting.name else value
-            click.echo(f"{prefix}_{setting.name} = {shown!r}\n    {setting.meaning}")
+            if "SECRET" in setting.name:
+                value = "******"
+            elif setting.name == "DATABASE_URL":
+                value = make_url(str(value)).render_as_string(hide_password=True)
+            click.echo(f"{prefix}_{setting.name} = {value!r}\n    {setting.meaning}")
 
     if enrolls:
         group.add_command(_enroll_command(factory))
@@ -83,13 +90,19 @@ def _enroll_command(factory: Callable[[], Flask]) -> click.Command:
     def enroll_node(code: str) -> None:
         """为下级节点生成一次性接入令牌（24 小时内有效，只能使用一次）。"""
         from shared.db import unit_of_work
+        from shared.errors import DomainError
         from shared.sync.crypto import fingerprint
         from shared.sync.server import create_enroll_token
 
         app = factory()
         tier = app.extensions["sanji"]
-        with unit_of_work(tier.sessions) as session:
-            token = create_enroll_token(session, tier.node_code, code, by="cli", clock=tier.clock)
+        try:
+            with unit_of_work(tier.sessions) as session:
+                token = create_enroll_token(
+                    session, tier.node_code, code, by="cli", clock=tier.clock
+                )
+        except DomainError as err:
+            raise click.ClickException(str(err)) from err
         click.echo(token)
         click.echo(
             f"# 节点 {code} 的接入令牌，24 小时内有效、只能使用一次；"
@@ -123,7 +136,8 @@ def _join_command(factory: Callable[[], Flask], option: str) -> click.Command:
             raise click.ClickException(str(exc)) from exc
         click.echo(
             f"已接入上级节点 {upstream.node}（{upstream.url}），上级公钥指纹 "
-            f"{fingerprint(upstream.public_key)}"
+            f"{fingerprint(upstream.public_key)}；本节点公钥指纹 {fingerprint(tier.key.public_b64)}"
+            "（请电话告知上级核对）"
         )
 
     return join

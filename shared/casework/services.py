@@ -83,9 +83,16 @@ def _next_case_no(session: Session, node: str, day: date) -> str:
     if counter is None:
         counter = CaseCounter(node=node, day=day, last=0)
         session.add(counter)
-    counter.last += 1
+    prefix = f"{node}-{day:%Y%m%d}-"
+    # After restoring a backup the counter may lag numbers already sent upstream and
+    # pulled back: never hand out a number the log already holds.
+    highest = session.scalar(
+        select(func.max(CaseEventRow.case_no)).where(CaseEventRow.case_no.startswith(prefix))
+    )
+    used = int(highest.rsplit("-", 1)[1]) if highest else 0
+    counter.last = max(counter.last, used) + 1
     session.flush()
-    return f"{node}-{day:%Y%m%d}-{counter.last:04d}"
+    return f"{prefix}{counter.last:04d}"
 
 
 def _materials(

@@ -69,6 +69,8 @@ def join(
     if response.status_code != 200:
         raise UpstreamError(_problem_text(response))
     answer = response.json()
+    if not answer.get("hub_key"):
+        raise UpstreamError("上级节点自己尚未接入县级枢纽，无法转交主数据；请先完成上级节点的接入")
     upstream = Upstream(url=url.rstrip("/"), node=answer["node"], public_key=answer["public_key"])
     with unit_of_work(sessions) as session:
         peer = session.get(Peer, upstream.node)

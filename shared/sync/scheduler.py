@@ -23,7 +23,7 @@ from shared.sync import state
 
 log = get_logger(__name__)
 
-MAX_BACKOFF = 300  # seconds: a village on a bad link retries at least every five minutes
+MAX_BACKOFF = 300  # seconds before jitter: a village on a bad link retries within 7.5 minutes
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ def backoff_seconds(failures: int, rng: random.Random | None = None) -> float:
 def sync_cycle(app: Flask, *, forced: bool = False) -> dict[str, Any] | None:
     """One sync with the upstream, unless backing off. Records success or the error."""
     from shared.sync.client import SyncClient, UpstreamError
+    from shared.sync.feed import BadChange
 
     tier = app.extensions["sanji"]
     now = tier.clock.now()
@@ -64,7 +65,7 @@ def sync_cycle(app: Flask, *, forced: bool = False) -> dict[str, Any] | None:
     try:
         with app.app_context():
             summary = client.run_once()
-    except UpstreamError as exc:
+    except (UpstreamError, BadChange) as exc:
         with unit_of_work(tier.sessions) as session:
             failures = int(state.get(session, "failures", 0)) + 1
             wait = backoff_seconds(failures)

@@ -26,6 +26,7 @@ from shared.sync.crypto import CLOCK_WINDOW, check_request, read_signed_headers
 from shared.sync.models import (
     CaseEventRow,
     EnrollToken,
+    MasterChange,
     Peer,
     QuarantinedEvent,
     SeenNonce,
@@ -84,10 +85,12 @@ def authenticate_peer(
 
 def create_enroll_token(session: Session, me: str, node: str, *, by: str, clock: Clock) -> str:
     """A one-time token, valid 24 hours, that lets ``node`` join below ``me``."""
-    if not is_child(me, node):
+    if not is_child(me, node) or not _known_region(session, node):
         raise InvalidInput(
-            detail=f"{node} 不是本节点 {me} 的下级节点，不能在此接入",
-            invalid_params=[InvalidParam("node", "应为本县的镇(街道)代码或本镇的村(社区)代码")],
+            detail=f"{node} 不是本节点 {me} 的下级节点（或不在县级下发的区划中），不能在此接入",
+            invalid_params=[
+                InvalidParam("node", "应为本县的镇(街道)代码或本镇已开通服务室的村(社区)代码")
+            ],
         )
     token = secrets.token_urlsafe(24)
     session.add(
@@ -96,6 +99,19 @@ def create_enroll_token(session: Session, me: str, node: str, *, by: str, clock:
         )
     )
     return token
+
+
+def _known_region(session: Session, code: str) -> bool:
+    """A town, or a village with a service room, in the master data (hub and towns keep it)."""
+    data = session.scalar(
+        select(MasterChange.data)
+        .where(MasterChange.entity == "region", MasterChange.key == code)
+        .order_by(MasterChange.seq.desc())
+        .limit(1)
+    )
+    if not isinstance(data, dict):
+        return False
+    return data.get("level") == "town" or bool(data.get("service_room"))
 
 
 def _hash(token: str) -> str:
