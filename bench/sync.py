@@ -82,7 +82,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         description="sanji sync v1 benchmark (real processes on 127.0.0.1)"
     )
     parser.add_argument("--events", type=int, default=10_000, help="events per push run")
-    parser.add_argument("--batch", type=int, default=2500, help="events per request (≤ 5000)")
+    parser.add_argument(
+        "--batch", type=int, default=1000, help="events per request (≤ 5000; the client default)"
+    )
     parser.add_argument("--concurrency", type=int, default=2, help="batches in flight, loopback")
     parser.add_argument(
         "--delayed-concurrency", type=int, default=4, help="batches in flight through the proxy"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pypinyin import Style, lazy_pinyin
 from sqlalchemy import ColumnElement, case, func, or_
 
 
@@ -14,11 +13,42 @@ def _keep_alnum(chunk: str) -> str:
     return "".join(c.lower() for c in chunk if c.isascii() and c.isalnum())
 
 
+#: Set by long-lived web processes (see shared.web.app): compute pinyin in a short-lived
+#: child process instead, so that pypinyin's phrase dictionaries (~85 MB) never stay in a
+#: web worker. Seeding and imports (CLI) compute in process.
+PINYIN_IN_CHILD = False
+
+
 def pinyin_keys(name: str) -> tuple[str, str]:
     """``(full pinyin, initials)`` of ``name``, lowercase, without separators."""
+    if PINYIN_IN_CHILD:
+        return _keys_in_child(name)
+    return _keys(name)
+
+
+def _keys(name: str) -> tuple[str, str]:
+    from pypinyin import Style, lazy_pinyin
+
     full = "".join(lazy_pinyin(name, style=Style.NORMAL, errors=_keep_alnum))
     initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors=_keep_alnum))
     return full.lower(), initials.lower()
+
+
+def _keys_in_child(name: str) -> tuple[str, str]:
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "shared.search"],
+        input=json.dumps(name),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    full, initials = json.loads(done.stdout)
+    return str(full), str(initials)
 
 
 def normalise_query(q: str) -> str:
@@ -62,3 +92,10 @@ def name_match(q: str, *, name: Any, pinyin: Any, initials: Any) -> NameMatch | 
     else:
         first = case((name.startswith(q.strip(), autoescape=True), 0), else_=1)
     return NameMatch(where=or_(*conditions), order=[first, func.length(name)])
+
+
+if __name__ == "__main__":  # the child process of _keys_in_child
+    import json
+    import sys
+
+    print(json.dumps(_keys(json.loads(sys.stdin.read()))))

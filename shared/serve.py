@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +22,24 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
+        import shared.search
+
+        shared.search.PINYIN_IN_CHILD = True  # keep pypinyin's ~85 MB out of long-lived workers
         return self._factory()
+
+
+def limit_malloc_arenas() -> None:
+    """Re-execute this process with ``MALLOC_ARENA_MAX=2`` unless it is already set.
+
+    glibc gives each thread of a gthread worker its own malloc arena, and memory freed
+    after a large sync batch stays mapped in them: a worker that needs 80 MB grew past
+    180 MB. Two arenas keep it near what it uses. glibc reads the variable only at
+    start, hence the re-exec; the systemd units set it directly (deploy/systemd).
+    """
+    if os.environ.get("MALLOC_ARENA_MAX"):
+        return
+    os.environ["MALLOC_ARENA_MAX"] = "2"
+    os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])  # noqa: S606 - same command
 
 
 def serve(

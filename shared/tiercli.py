@@ -54,8 +54,10 @@ def tier_group(
     @click.option("--threads", default=4, show_default=True, type=int)
     def serve(host: str, port: int, workers: int, threads: int) -> None:
         """用 gunicorn 启动本节点的 Web 服务。"""
+        from shared.serve import limit_malloc_arenas
         from shared.serve import serve as run
 
+        limit_malloc_arenas()
         run(factory, host=host, port=port, workers=workers, threads=threads)
 
     @group.command("config")

@@ -37,6 +37,7 @@ import math
 import re
 import secrets
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -44,6 +45,9 @@ from typing import Any
 
 from shared.clock import CHINA_TZ
 from shared.errors import InvalidInput, InvalidParam
+
+#: Set while building events from freshly parsed, plain JSON (see Event.from_wire).
+_PLAIN_JSON: ContextVar[bool] = ContextVar("sanji_plain_json", default=False)
 
 #: Protocol versions this code can read; the hub accepts the previous one too once v2 exists.
 SUPPORTED_VERSIONS = frozenset({1})
@@ -263,7 +267,8 @@ class Event:
             )
         if not isinstance(self.payload, Mapping):
             raise InvalidEvent("bad_payload", "事件内容应为 JSON 对象", name="payload")
-        object.__setattr__(self, "payload", _json_copy(self.payload, "payload", 0))
+        if not _PLAIN_JSON.get():
+            object.__setattr__(self, "payload", _json_copy(self.payload, "payload", 0))
         if type(self.v) is not int or self.v not in SUPPORTED_VERSIONS:
             raise InvalidEvent(
                 "bad_version",
@@ -292,8 +297,21 @@ class Event:
         }
 
     @classmethod
-    def from_wire(cls, data: object) -> Event:
-        """An event from its wire form, checked strictly; ``InvalidEvent`` says what is wrong."""
+    def from_wire(cls, data: object, *, plain_json: bool = False) -> Event:
+        """An event from its wire form, checked strictly; ``InvalidEvent`` says what is wrong.
+
+        ``plain_json``: the data was just parsed by :func:`loads_strict`, which admits
+        only plain JSON (no NaN or Infinity), and nobody else holds it — so the payload
+        need not be walked and copied again (the hot path of a push).
+        """
+        token = _PLAIN_JSON.set(plain_json)
+        try:
+            return cls._from_wire(data)
+        finally:
+            _PLAIN_JSON.reset(token)
+
+    @classmethod
+    def _from_wire(cls, data: object) -> Event:
         if not isinstance(data, dict):
             raise InvalidEvent("not_object", "事件应为 JSON 对象")
         missing = [k for k in _WIRE_KEYS if k not in data]
@@ -318,6 +336,15 @@ class Event:
             payload=data["payload"],
             v=data["v"],
         )
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"JSON 中不允许 {name}")
+
+
+def loads_strict(data: bytes | str) -> Any:
+    """``json.loads`` that refuses NaN and Infinity: what it returns is plain JSON."""
+    return json.loads(data, parse_constant=_no_constants)
 
 
 def _rebuild_invalid_event(code: str, reason: str, name: str) -> InvalidEvent:

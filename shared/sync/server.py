@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from shared.cases import CaseState, Event, EventType, InvalidEvent, allowed_origins, fold
+from shared.cases import CaseState, Event, EventType, InvalidEvent, allowed_origins
 from shared.clock import Clock
 from shared.errors import Conflict, InvalidInput, InvalidParam, NotFound, Unauthenticated
 from shared.ids import is_valid_region_code
@@ -31,7 +31,7 @@ from shared.sync.models import (
     QuarantinedEvent,
     SeenNonce,
 )
-from shared.sync.store import append_events, known_ids, quarantine, row_to_event
+from shared.sync.store import append_events, known_ids, payload_json, quarantine, row_to_event
 
 log = get_logger(__name__)
 
@@ -204,7 +204,15 @@ class _SubmittedIndex:
             submitted = self.events.get(case_id)
             if submitted is None:
                 return None
-            self.states[case_id] = fold([submitted], calendar=None)
+            # Who may write depends on three fields of 'submitted' only; no fold needed.
+            p = submitted.payload
+            self.states[case_id] = CaseState(
+                case_id=case_id,
+                case_no=submitted.case_no,
+                accepting_node=str(p.get("accepting_node", "")),
+                accept_by=str(p.get("accept_by", "")),
+                handled_by=str(p.get("handled_by", "")),
+            )
         return self.states[case_id]
 
 
@@ -243,21 +251,21 @@ def _case_owners(session: Session, numbers: Sequence[str]) -> dict[str, str]:
     return owners
 
 
-def ingest(
-    session: Session,
-    peer: str,
-    body: Any,
-    *,
-    acked: bool,
-    clock: Clock,
-    county: str,
-) -> PushReply:
-    """Take a pushed batch ``{node, batch_id, events[], status}`` in one transaction.
+@dataclass
+class PreparedBatch:
+    """A pushed batch parsed and checked without the database (outside the write lock)."""
 
-    Each event is accepted, recognised as a duplicate (same id, same content), or
-    rejected into quarantine with a code and reason; the rest of the batch is unaffected.
-    Accepted events are stored at once; the cases' projections catch up in
-    :func:`shared.sync.store.refresh_projections` (ADR 0008).
+    peer: str
+    events: list[tuple[Any, Event]] = field(default_factory=list)
+    refused: list[tuple[Any, str, str]] = field(default_factory=list)  # (raw, code, reason)
+    payloads: dict[str, str] = field(default_factory=dict)  # id -> stored JSON, encoded early
+
+
+def prepare(peer: str, body: Any, *, plain_json: bool = False) -> PreparedBatch:
+    """Parse ``{node, batch_id, events[], status}``: envelope checks and origin rules.
+
+    Raises InvalidInput when the batch itself is malformed; single bad events are
+    collected as refused, to be quarantined by :func:`ingest`.
     """
     if not isinstance(body, dict) or not isinstance(body.get("events"), list):
         raise InvalidInput(
@@ -272,22 +280,49 @@ def ingest(
         raise InvalidInput(
             detail=f"一批最多 {MAX_BATCH} 条事件", invalid_params=[InvalidParam("events", "过多")]
         )
-    reply = PushReply()
-    parsed: list[tuple[Any, Event]] = []
+    batch = PreparedBatch(peer=peer)
     for raw in raw_events:
         try:
-            event = Event.from_wire(raw)
+            event = Event.from_wire(raw, plain_json=plain_json)
         except InvalidEvent as err:
-            _reject(session, reply, raw, peer, err.code, err.detail, clock)
+            batch.refused.append((raw, err.code, err.detail))
             continue
         if not (
             event.origin == peer
             or (len(event.origin) > len(peer) and event.origin.startswith(peer))
         ):
-            reason = f"事件来源 {event.origin} 不属于节点 {peer}"
-            _reject(session, reply, raw, peer, "origin_outside_sender", reason, clock)
+            batch.refused.append(
+                (raw, "origin_outside_sender", f"事件来源 {event.origin} 不属于节点 {peer}")
+            )
             continue
-        parsed.append((raw, event))
+        batch.events.append((raw, event))
+        batch.payloads[event.id] = payload_json(event)
+    return batch
+
+
+def ingest(
+    session: Session,
+    peer: str,
+    body: Any,
+    *,
+    acked: bool,
+    clock: Clock,
+    county: str,
+    prepared: PreparedBatch | None = None,
+) -> PushReply:
+    """Take a pushed batch in one transaction.
+
+    Each event is accepted, recognised as a duplicate (same id, same content), or
+    rejected into quarantine with a code and reason; the rest of the batch is unaffected.
+    Accepted events are stored at once; the cases' projections catch up in
+    :func:`shared.sync.store.refresh_projections` (ADR 0008). Pass ``prepared`` when the
+    batch was parsed before the transaction began.
+    """
+    batch = prepared if prepared is not None else prepare(peer, body)
+    reply = PushReply()
+    for raw, code, reason in batch.refused:
+        _reject(session, reply, raw, peer, code, reason, clock)
+    parsed = batch.events
     existing = known_ids(session, [e.id for _, e in parsed])
     later = [e.case_id for _, e in parsed if e.type is not EventType.SUBMITTED]
     index = _SubmittedIndex(session, list(dict.fromkeys(later)))
@@ -313,7 +348,14 @@ def ingest(
             index.add(event)
         fresh[event.id] = event
         reply.accepted.append(event.id)
-    append_events(session, fresh.values(), received_from=peer, acked=acked, clock=clock)
+    append_events(
+        session,
+        fresh.values(),
+        received_from=peer,
+        acked=acked,
+        clock=clock,
+        payloads=batch.payloads,
+    )
     reply.cursor = session.scalar(select(func.max(CaseEventRow.seq))) or 0
     return reply
 

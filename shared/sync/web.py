@@ -15,6 +15,7 @@ from flask import Response, current_app, request
 
 from shared.accounts.models import Role
 from shared.accounts.services import require_role
+from shared.cases.events import loads_strict
 from shared.errors import Conflict, InvalidInput, InvalidParam
 from shared.sync import server, state
 from shared.sync.feed import read_page
@@ -107,8 +108,15 @@ def enroll(data: dict[str, Any]) -> Response:
     """A new downstream node exchanges keys using its one-time token"""
     tier = current_tier()
     session = db_session()
-    server.enroll(session, me=tier.node_code, node=data["node"], token=data["token"],
-                  public_key=data["public_key"], url=data["url"], clock=tier.clock)  # fmt: skip
+    server.enroll(
+        session,
+        me=tier.node_code,
+        node=data["node"],
+        token=data["token"],
+        public_key=data["public_key"],
+        url=data["url"],
+        clock=tier.clock,
+    )
     hub_key = tier.key.public_b64 if tier.name == "hub" else state.get(session, "hub_key")
     session.commit()
     return _respond({"node": tier.node_code, "public_key": tier.key.public_b64, "hub_key": hub_key})
@@ -135,14 +143,28 @@ def push() -> Response:
     """Take a batch of case events: accepted, duplicates and rejected, in one round trip"""
     session = db_session()
     # The signature covers the bytes on the wire (compressed); inflate after checking it.
-    peer = _peer(request.get_data(cache=True))
-    body = _json_body(_body())
+    peer_row = _peer(request.get_data(cache=True))
+    peer = peer_row.node
+    session.commit()  # the nonce is spent; release SQLite's write lock while we parse
     tier = current_tier()
+    try:
+        body = loads_strict(_body())
+    except ValueError as exc:
+        raise InvalidInput(
+            detail="请求体不是有效的 JSON", invalid_params=[InvalidParam("body", "JSON")]
+        ) from exc
+    prepared = server.prepare(peer, body, plain_json=True)
     has_upstream = state.get(session, "upstream") is not None
-    reply = server.ingest(session, peer.node, body, acked=not has_upstream, clock=tier.clock,
-                          county=current_app.config.get("COUNTY_CODE", "610727"))  # fmt: skip
-    if isinstance(body, dict):
-        server.record_status(session, peer, body.get("status"), clock=tier.clock)
+    reply = server.ingest(
+        session,
+        peer,
+        body,
+        acked=not has_upstream,
+        clock=tier.clock,
+        county=current_app.config.get("COUNTY_CODE", "610727"),
+        prepared=prepared,
+    )
+    server.record_status(session, peer_row, body.get("status"), clock=tier.clock)
     session.commit()
     return _respond(reply.to_dict())
 
