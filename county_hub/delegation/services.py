@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -18,7 +18,6 @@ from shared.authority import (
     Authority,
     BatchRule,
     BatchStatus,
-    DelegationMode,
     Scope,
     decide_authority,
 )
@@ -145,12 +144,6 @@ def _check_batch_data(session: Session, data: Mapping[str, Any]) -> list[Invalid
     dept = data.get("entrusting_department")
     if dept and session.get(Department, dept) is None:
         problems.append(InvalidParam("entrusting_department", f"部门代码 {dept} 不存在"))
-    if (
-        data["mode"] is DelegationMode.ENTRUST
-        and Scope.DECIDE.value in data["scope"]
-        and towns == "all"
-    ):
-        pass  # allowed: a department may entrust every town
     if data.get("term_to") and data["term_to"] < data["term_from"]:
         problems.append(InvalidParam("term_to", "期限截止日不能早于起始日"))
     if not data["scope"]:
@@ -245,7 +238,3 @@ def withdraw_batch(
 def announce(session: Session, batch: DelegationBatch, *, clock: Clock) -> None:
     """Tell every node (master feed) about a published batch's current state."""
     record_change(session, "batch", str(batch.number), batch_record(batch), clock=clock)
-
-
-def items_of(batches: Iterable[DelegationBatch]) -> set[str]:
-    return {i.item_code for b in batches for i in b.items}

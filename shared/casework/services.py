@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -442,7 +442,3 @@ def act(
     )
     log.info("case_action", case_no=case_no, action=action, node=node, status=str(new_state.status))
     return new_state
-
-
-def parse_when(value: str) -> datetime:
-    return datetime.fromisoformat(value)

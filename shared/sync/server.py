@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from shared.cases import CaseState, Event, EventType, InvalidEvent, allowed_origins
 from shared.clock import Clock
-from shared.errors import Conflict, InvalidInput, InvalidParam, NotFound, Unauthenticated
+from shared.errors import Conflict, InvalidInput, InvalidParam, Unauthenticated
 from shared.ids import is_valid_region_code
 from shared.log import get_logger
 from shared.sync.crypto import CLOCK_WINDOW, check_request, read_signed_headers
@@ -439,10 +439,3 @@ def events_for(
 def quarantined(session: Session, *, limit: int = 200) -> list[QuarantinedEvent]:
     stmt = select(QuarantinedEvent).order_by(QuarantinedEvent.id.desc()).limit(limit)
     return list(session.scalars(stmt))
-
-
-def peer_or_404(session: Session, node: str) -> Peer:
-    peer = session.get(Peer, node)
-    if peer is None:
-        raise NotFound(detail=f"节点 {node} 尚未接入")
-    return peer
