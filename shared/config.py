@@ -37,6 +37,9 @@ COMMON_SETTINGS: Sequence[Setting] = (
     Setting("TOKEN_MAX_AGE", 12 * 3600, "int: seconds an API token stays valid"),
     Setting("LOG_LEVEL", "INFO", "str: DEBUG, INFO, WARNING or ERROR"),
     Setting("MAX_CONTENT_LENGTH", 16 * 1024 * 1024, "int: largest request body in bytes (413)"),
+    Setting(
+        "COOKIE_SECURE", True, "bool: session cookie only over HTTPS (off for the plain-HTTP demo)"
+    ),
 )
 
 

@@ -38,6 +38,7 @@ class DemoNode:
         env[f"{self.prefix}_DATA_DIR"] = str(self.data_dir(root))
         env[f"{self.prefix}_NODE_CODE"] = self.code
         env[f"{self.prefix}_SYNC_INTERVAL"] = "3"  # the demo shows changes travel quickly
+        env[f"{self.prefix}_COOKIE_SECURE"] = "false"  # the demo is plain HTTP on 127.0.0.1
         env.setdefault("PYTHONUNBUFFERED", "1")
         return env
 

@@ -88,8 +88,12 @@ def _bound_app(
             "DATABASE_URL": engine.url.render_as_string(hide_password=False),
             "SECRET_KEY": "test-secret",
             "CLOCK": clock,
+            "COOKIE_SECURE": False,  # the test client speaks plain HTTP
         }
     )
+    from shared.web.pages import limiter
+
+    limiter.reset()  # login attempts are counted per process; each test starts afresh
     tier = app.extensions["sanji"]
     if key is not None:
         tier.key = key

@@ -88,6 +88,9 @@ def build_app(
     api.register_blueprint(health.blp, url_prefix="/api/v1")
     api.register_blueprint(calendar_api.blp, url_prefix="/api/v1/calendar")
     register(app, api)
+    from shared.web import pages
+
+    pages.init_app(app)
     problems.init_app(app)
 
     @app.context_processor

@@ -1,0 +1,138 @@
+"""Staff pages common to every tier: login, logout, the case list and a case.
+
+Server-rendered Chinese pages calling the same services as the API (permissions are
+checked there). Session cookies are HTTP-only and SameSite=Lax (Secure unless
+COOKIE_SECURE is off, e.g. the plain-HTTP demo); every form carries a CSRF token; login
+attempts are rate-limited per address.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.wrappers import Response
+
+from shared.accounts.models import Account
+from shared.accounts.services import Actor, authenticate
+from shared.casework import services as cases
+from shared.errors import NotFound, Unauthenticated
+from shared.sync.store import refresh_projections
+from shared.web.app import current_tier, db_session
+
+bp = Blueprint("pages", __name__)
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", default_limits=[])
+
+
+def init_app(app: Flask) -> None:
+    app.config.update(
+        WTF_CSRF_CHECK_DEFAULT=False,  # the JSON API uses bearer tokens, not cookies
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(app.config.get("COOKIE_SECURE", True)),
+        SESSION_COOKIE_NAME=f"sanji_{current_tier_name(app)}",
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    @app.before_request
+    def _protect_forms() -> None:
+        if request.method == "POST" and not request.path.startswith("/api/"):
+            csrf.protect()
+
+    @app.context_processor
+    def _who() -> dict[str, Any]:
+        return {"me": page_actor()}
+
+    app.register_blueprint(bp)
+
+
+def current_tier_name(app: Flask) -> str:
+    return str(app.extensions["sanji"].name)
+
+
+def page_actor() -> Actor | None:
+    """The logged-in staff member of this page request, if any (account re-read each time)."""
+    if "sanji_page_actor" in g:
+        actor: Actor | None = g.sanji_page_actor
+        return actor
+    username = session.get("user")
+    account = db_session().get(Account, username) if username else None
+    actor = Actor.of(account) if account is not None and account.active else None
+    g.sanji_page_actor = actor
+    return actor
+
+
+def _require_login() -> Actor:
+    actor = page_actor()
+    if actor is None:
+        abort(redirect(url_for("pages.login", next=request.path)))
+    return actor
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"], error_message="登录尝试过于频繁，请一分钟后再试")
+def login() -> str | Response:
+    """Login with the hub's accounts (a node checks its own copy, so it works offline)."""
+    error = ""
+    username = request.form.get("username", "").strip()
+    if request.method == "POST":
+        try:
+            account = authenticate(db_session(), username, request.form.get("password", ""))
+        except Unauthenticated as err:
+            error = err.detail
+        else:
+            session.clear()
+            session["user"] = account.username
+            target = request.args.get("next", "")
+            # Only same-site paths: never an open redirect to another host.
+            return redirect(
+                target
+                if target.startswith("/") and not target.startswith("//")
+                else url_for("pages.case_list")
+            )
+    status = 401 if error else 200
+    return render_template("sanji/login.html", error=error, username=username), status  # type: ignore[return-value]
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    session.clear()
+    return redirect(url_for("pages.login"))
+
+
+@bp.get("/cases")
+def case_list() -> str:
+    """The cases held at this node, newest first (ID numbers masked)."""
+    actor = _require_login()
+    db = db_session()
+    if refresh_projections(db, clock=current_tier().clock, limit=500):
+        db.commit()
+    q = request.args.get("q", "")[:100]
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    listing = cases.list_cases(db, q=q, page=page, per_page=20)
+    return render_template(
+        "sanji/cases.html",
+        listing=listing,
+        q=q,
+        actor=actor,
+        pages=max(1, -(-listing["total"] // 20)),
+    )
+
+
+@bp.get("/cases/<case_no>")
+def case_detail(case_no: str) -> str:
+    """One case with its history (the same fold as the API)."""
+    _require_login()
+    try:
+        state = cases.current_state(db_session(), case_no)
+    except NotFound:
+        abort(404)
+    return render_template("sanji/case.html", case=state.to_dict(masked=True))

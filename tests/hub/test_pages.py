@@ -1,0 +1,96 @@
+"""Staff pages at the hub: login with CSRF and rate limit, case list and case page."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+
+from tests.conftest import login
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "form without a CSRF token"
+    return match.group(1)
+
+
+def test_login_page_is_chinese_and_has_a_token(hub: FlaskClient) -> None:
+    page = hub.get("/login")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and '<meta charset="utf-8">' in text and "登录" in text
+    assert _csrf(text)
+    cookie = page.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_post_without_csrf_token_is_refused(hub: FlaskClient) -> None:
+    response = hub.post("/login", data={"username": "admin", "password": "demo"})
+    assert response.status_code == 400
+    assert "CSRF" in response.get_data(as_text=True) or "请求有误" in response.get_data(
+        as_text=True
+    )
+
+
+def test_login_list_case_and_logout(hub: FlaskClient) -> None:
+    reviewer = login(hub, "dept-scjgj")
+    code = hub.get("/api/v1/catalog/items", query_string={"q": "spjyxk"}).get_json()["items"][0][
+        "code"
+    ]
+    item = hub.get(f"/api/v1/catalog/items/{code}").get_json()
+    body = {
+        "item_code": code,
+        "materials": [{"name": m["name"], "provided": True} for m in item["materials"]],
+        "applicant": {
+            "name": "赵六",
+            "id_type": "111",
+            "id_number": "13043419840726291X",
+            "phone": "13812345678",
+        },
+    }
+    case_no = hub.post("/api/v1/cases", json=body, headers=reviewer).get_json()["case_no"]
+
+    assert hub.get("/cases").status_code == 302  # not logged in → login page
+    token = _csrf(hub.get("/login").get_data(as_text=True))
+    wrong = hub.post(
+        "/login", data={"username": "dept-scjgj", "password": "x", "csrf_token": token}
+    )
+    assert wrong.status_code == 401 and "用户名或密码错误" in wrong.get_data(as_text=True)
+    assert 'value="dept-scjgj"' in wrong.get_data(as_text=True)  # what was typed is kept
+    ok = hub.post(
+        "/login?next=/cases",
+        data={"username": "dept-scjgj", "password": "demo", "csrf_token": token},
+    )
+    assert ok.status_code == 302 and ok.headers["Location"].endswith("/cases")
+    listing = hub.get("/cases").get_data(as_text=True)
+    assert (
+        case_no in listing
+        and "13043419840726291X" not in listing
+        and "1304**********291X" in listing
+    )
+    detail = hub.get(f"/cases/{case_no}").get_data(as_text=True)
+    assert "食品经营许可" in detail and "申请" in detail
+    assert hub.get("/cases/610727-20990101-0001").status_code == 404
+    logout_token = _csrf(listing)
+    assert hub.post("/logout", data={"csrf_token": logout_token}).status_code == 302
+    assert hub.get("/cases").status_code == 302
+
+
+def test_no_open_redirect_after_login(hub: FlaskClient) -> None:
+    token = _csrf(hub.get("/login").get_data(as_text=True))
+    response = hub.post(
+        "/login?next=//evil.example/",
+        data={"username": "admin", "password": "demo", "csrf_token": token},
+    )
+    assert response.headers["Location"].endswith("/cases")
+
+
+def test_login_attempts_are_rate_limited(hub: FlaskClient) -> None:
+    token = _csrf(hub.get("/login").get_data(as_text=True))
+    statuses = [
+        hub.post(
+            "/login", data={"username": "admin", "password": "wrong", "csrf_token": token}
+        ).status_code
+        for _ in range(12)
+    ]
+    assert statuses[:10] == [401] * 10 and statuses[-1] == 429
