@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
-from county_hub.catalog.services import get_version, version_record
+from county_hub.catalog.services import get_version, item_detail, search_items, version_record
 from county_hub.delegation.services import batch_rules
 from shared.authority import BatchRule
 from shared.casework.catalog import ItemInfo
@@ -19,8 +21,26 @@ class HubCatalog:
     def item(self, code: str, version: int | None = None) -> ItemInfo:
         ver = get_version(self.session, code, version)
         item = ver.item
-        return ItemInfo(code=item.code, version=ver.version, status=item.status.value,
-                        department=item.department_code, record=version_record(ver))  # fmt: skip
+        return ItemInfo(
+            code=item.code,
+            version=ver.version,
+            status=item.status.value,
+            department=item.department_code,
+            record=version_record(ver),
+        )
 
     def rules(self) -> list[BatchRule]:
         return batch_rules(self.session)
+
+    def search(self, q: str, *, page: int, per_page: int) -> dict[str, Any]:
+        found = search_items(self.session, q=q, page=page, per_page=per_page)
+        return {
+            "items": found.items,
+            "total": found.total,
+            "page": found.page,
+            "per_page": found.per_page,
+            "pages": found.pages,
+        }
+
+    def detail(self, code: str) -> dict[str, Any]:
+        return item_detail(self.session, code)

@@ -29,3 +29,11 @@ class CatalogView(Protocol):
     def rules(self) -> list[BatchRule]:
         """The delegation batches as authority rules."""
         ...
+
+    def search(self, q: str, *, page: int, per_page: int) -> dict[str, Any]:
+        """Published items by Chinese name, pinyin or initials: ``{items, total, ...}``."""
+        ...
+
+    def detail(self, code: str) -> dict[str, Any]:
+        """The item's guide: materials, limits, flags, with Chinese labels."""
+        ...

@@ -43,6 +43,12 @@ class ReplicaCatalog:
     def rules(self) -> list[BatchRule]:
         return [_rule(b.record) for b in self.session.scalars(select(ReplicaBatch))]
 
+    def search(self, q: str, *, page: int, per_page: int) -> dict[str, Any]:
+        return search(self.session, q=q, page=page, per_page=per_page)
+
+    def detail(self, code: str) -> dict[str, Any]:
+        return detail(self.session, code)
+
 
 def _day(value: Any) -> date | None:
     return date.fromisoformat(value) if value else None

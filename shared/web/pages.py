@@ -49,6 +49,9 @@ def init_app(app: Flask) -> None:
         return {"me": page_actor()}
 
     app.register_blueprint(bp)
+    from shared.web import casepages
+
+    app.register_blueprint(casepages.bp)
 
 
 def current_tier_name(app: Flask) -> str:
@@ -67,7 +70,7 @@ def page_actor() -> Actor | None:
     return actor
 
 
-def _require_login() -> Actor:
+def require_login() -> Actor:
     actor = page_actor()
     if actor is None:
         abort(redirect(url_for("pages.login", next=request.path)))
@@ -108,7 +111,7 @@ def logout() -> Response:
 @bp.get("/cases")
 def case_list() -> str:
     """The cases held at this node, newest first (ID numbers masked)."""
-    actor = _require_login()
+    actor = require_login()
     db = db_session()
     if refresh_projections(db, clock=current_tier().clock, limit=500):
         db.commit()
@@ -118,6 +121,16 @@ def case_list() -> str:
     except ValueError:
         page = 1
     listing = cases.list_cases(db, q=q, page=page, per_page=20)
+    from shared.web.casepages import due_colour
+
+    today = current_tier().clock.today()
+    for row in listing["items"]:
+        open_case = row["status"] in ("accepted", "suspended")
+        row["due_colour"] = (
+            due_colour(str(row["due_date"]) if row["due_date"] else None, today)
+            if open_case
+            else ""
+        )
     return render_template(
         "sanji/cases.html",
         listing=listing,
@@ -130,9 +143,13 @@ def case_list() -> str:
 @bp.get("/cases/<case_no>")
 def case_detail(case_no: str) -> str:
     """One case with its history (the same fold as the API)."""
-    _require_login()
+    require_login()
     try:
         state = cases.current_state(db_session(), case_no)
     except NotFound:
         abort(404)
-    return render_template("sanji/case.html", case=state.to_dict(masked=True))
+    return render_template(
+        "sanji/case.html",
+        case=state.to_dict(masked=True),
+        form_materials=[m["name"] for m in state.materials],
+    )

@@ -94,3 +94,90 @@ def test_login_attempts_are_rate_limited(hub: FlaskClient) -> None:
         for _ in range(12)
     ]
     assert statuses[:10] == [401] * 10 and statuses[-1] == 429
+
+
+def _logged_in(hub: FlaskClient, username: str) -> None:
+    token = _csrf(hub.get("/login").get_data(as_text=True))
+    assert (
+        hub.post(
+            "/login", data={"username": username, "password": "demo", "csrf_token": token}
+        ).status_code
+        == 302
+    )
+
+
+def test_file_a_case_from_the_pages(hub: FlaskClient) -> None:
+    _logged_in(hub, "dept-scjgj")
+    found = hub.get("/cases/new", query_string={"q": "spjyxk"}).get_data(as_text=True)
+    assert "食品经营许可(新办)" in found
+    link = re.search(r'href="(/cases/new/[0-9A-Z]+)"', found)
+    assert link
+    form = hub.get(link.group(1)).get_data(as_text=True)
+    assert "申请材料" in form and "承诺时限" in form
+    materials = re.findall(r'name="provided" value="([^"]+)"', form)
+    data = {
+        "csrf_token": _csrf(form),
+        "form_id": re.search(r'name="form_id" value="([^"]+)"', form).group(1),  # type: ignore[union-attr]
+        "name": "孙七",
+        "id_type": "111",
+        "id_number": "13043419840726291Y",
+        "phone": "13812345678",
+        "provided": materials,
+    }
+    bad = hub.post(link.group(1), data=data)
+    text = bad.get_data(as_text=True)
+    assert (
+        bad.status_code == 422 and "校验" in text and 'value="孙七"' in text
+    )  # message next to the field, input kept
+    data["id_number"] = "13043419840726291X"
+    first = hub.post(link.group(1), data=data)
+    assert first.status_code == 302 and "/receipt" in first.headers["Location"]
+    again = hub.post(link.group(1), data=data)  # a double click: the same form id
+    assert again.headers["Location"] == first.headers["Location"]
+    receipt = hub.get(first.headers["Location"]).get_data(as_text=True)
+    assert "收件回执" in receipt and "1304**********291X" in receipt
+    listing = hub.get("/cases").get_data(as_text=True)
+    assert listing.count("孙七") == 1
+
+
+def test_act_from_the_case_page_and_a_stale_page(hub: FlaskClient) -> None:
+    _logged_in(hub, "dept-scjgj")
+    reviewer = login(hub, "dept-scjgj")
+    code = hub.get("/api/v1/catalog/items", query_string={"q": "spjyxk"}).get_json()["items"][0][
+        "code"
+    ]
+    item = hub.get(f"/api/v1/catalog/items/{code}").get_json()
+    body = {
+        "item_code": code,
+        "materials": [{"name": m["name"], "provided": True} for m in item["materials"]],
+        "applicant": {
+            "name": "周八",
+            "id_type": "111",
+            "id_number": "13043419840726291X",
+            "phone": "13812345678",
+        },
+    }
+    case_no = hub.post("/api/v1/cases", json=body, headers=reviewer).get_json()["case_no"]
+    page = hub.get(f"/cases/{case_no}").get_data(as_text=True)
+    token = _csrf(page)
+    accept = {"csrf_token": token, "action": "accept", "expected_status": "submitted"}
+    done = hub.post(f"/cases/{case_no}/act", data=accept, follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "已受理，办件现为「已受理」" in done
+    stale = hub.post(f"/cases/{case_no}/act", data=accept, follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "请刷新后再操作" in stale
+    assert hub.get(f"/api/v1/cases/{case_no}", headers=reviewer).get_json()["status"] == "accepted"
+    decided = hub.post(
+        f"/cases/{case_no}/act",
+        follow_redirects=True,
+        data={
+            "csrf_token": token,
+            "action": "decide",
+            "approve": "1",
+            "expected_status": "accepted",
+        },
+    )
+    assert "办件现为「已办结」" in decided.get_data(as_text=True)

@@ -1,0 +1,207 @@
+"""Pages for filing a case and acting on it, on any tier (same services as the API).
+
+Filing: find the item (Chinese, pinyin or initials), read its guide, enter the applicant,
+tick the materials, submit; errors come back next to the fields with what was typed.
+A form carries a one-time id, so a double-clicked submit files one case. Actions carry
+the status the clerk saw, so a stale page cannot act on a case that has moved on.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.wrappers import Response
+
+from shared.calendar_store import load_calendar
+from shared.casework import services
+from shared.casework.catalog import CatalogView
+from shared.casework.schemas import ACTIONS
+from shared.errors import CalendarYearUnknown, DomainError, NotFound
+from shared.web.app import current_tier, db_session
+from shared.web.pages import require_login
+
+bp = Blueprint("casepages", __name__)
+
+MAX_REMEMBERED_FORMS = 20
+
+
+def _catalog() -> CatalogView:
+    view: CatalogView = current_app.extensions["sanji.catalog"](db_session())
+    return view
+
+
+@bp.get("/cases/new")
+def find_item() -> str:
+    """Step 1: find the item."""
+    require_login()
+    q = request.args.get("q", "").strip()[:100]
+    found = _catalog().search(q, page=1, per_page=30) if q else {"items": [], "total": 0}
+    return render_template("sanji/find_item.html", q=q, found=found)
+
+
+def _form_data() -> dict[str, Any]:
+    form = request.form
+    return {
+        "applicant": {
+            "name": form.get("name", "").strip(),
+            "id_type": form.get("id_type", "111"),
+            "id_number": form.get("id_number", "").strip(),
+            "phone": form.get("phone", "").strip(),
+        },
+        "materials": [{"name": name, "provided": True} for name in form.getlist("provided")],
+        "tolerance": form.get("tolerance") == "1",
+        "promise": form.get("promise") == "1",
+        "consent": form.get("consent") == "1",
+        "tolerance_deadline": None,
+    }
+
+
+@bp.route("/cases/new/<code>", methods=["GET", "POST"])
+def file_case(code: str) -> str | Response:
+    """Step 2: the item's guide and the application form."""
+    actor = require_login()
+    try:
+        item = _catalog().detail(code)
+    except NotFound:
+        abort(404)
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {"id_type": "111", "provided": []}
+    if request.method == "POST":
+        form_id = request.form.get("form_id", "")
+        filed: dict[str, str] = session.setdefault("filed_forms", {})
+        if form_id in filed:  # the same form submitted twice: show the case it made
+            return redirect(url_for("casepages.receipt", case_no=filed[form_id]))
+        data = _form_data()
+        data["item_code"] = code
+        values = {
+            **data["applicant"],
+            "provided": request.form.getlist("provided"),
+            "tolerance": data["tolerance"],
+            "promise": data["promise"],
+            "consent": data["consent"],
+        }
+        tier = current_tier()
+        db = db_session()
+        try:
+            state = services.file_case(
+                db,
+                actor,
+                data,
+                node=tier.node_code,
+                catalog=_catalog(),
+                clock=tier.clock,
+                acked=tier.name == "hub",
+            )
+        except DomainError as err:
+            db.rollback()
+            errors = {p.name.removeprefix("applicant."): p.reason for p in err.invalid_params}
+            if not errors:
+                errors["_form"] = err.detail
+        else:
+            db.commit()
+            filed[form_id] = state.case_no
+            session["filed_forms"] = dict(list(filed.items())[-MAX_REMEMBERED_FORMS:])
+            return redirect(url_for("casepages.receipt", case_no=state.case_no))
+    status = 422 if errors else 200
+    return render_template(
+        "sanji/file_case.html",
+        item=item,
+        errors=errors,
+        values=values,
+        form_id=uuid.uuid4().hex,
+        actor=actor,
+    ), status  # type: ignore[return-value]
+
+
+@bp.get("/cases/<case_no>/receipt")
+def receipt(case_no: str) -> str:
+    """A printable receipt (收件回执 / 一次性告知)."""
+    require_login()
+    try:
+        state = services.current_state(db_session(), case_no)
+    except NotFound:
+        abort(404)
+    return render_template("sanji/receipt.html", case=state.to_dict(masked=True))
+
+
+@bp.post("/cases/<case_no>/act")
+def act(case_no: str) -> Response:
+    """Apply one action from the case page; the outcome is flashed on the page."""
+    actor = require_login()
+    action = request.form.get("action", "")
+    if action not in ACTIONS:
+        abort(400)
+    data: dict[str, Any] = {
+        "action": action,
+        "reason": request.form.get("reason", "").strip(),
+        "approve": {"1": True, "0": False}.get(request.form.get("approve", "")),
+        "missing": request.form.getlist("missing"),
+        "materials": request.form.getlist("materials"),
+        "kind": request.form.get("kind", ""),
+        "days": 10,
+        "method": request.form.get("method", "窗口领取"),
+        "expected_status": request.form.get("expected_status") or None,
+    }
+    tier = current_tier()
+    db = db_session()
+    try:
+        state = services.act(
+            db,
+            actor,
+            case_no,
+            data,
+            node=tier.node_code,
+            clock=tier.clock,
+            acked=tier.name == "hub",
+        )
+    except DomainError as err:
+        db.rollback()
+        flash(err.detail, "error")
+    else:
+        db.commit()
+        now = state.status.label if state.status else ""
+        flash(f"已{ACTION_LABELS.get(action, action)}，办件现为「{now}」", "ok")
+    return redirect(url_for("pages.case_detail", case_no=case_no))
+
+
+ACTION_LABELS = {
+    "accept": "受理",
+    "request_supplement": "一次性告知补正",
+    "supply": "登记补齐材料",
+    "not_accept": "不予受理",
+    "suspend": "开始特别程序",
+    "resume": "结束特别程序",
+    "extend": "延长期限",
+    "decide": "作出决定",
+    "deliver": "送达",
+    "withdraw": "撤回",
+    "terminate": "终止",
+    "void": "作废",
+}
+
+
+def due_colour(due: str | None, today: date) -> str:
+    """green; yellow when ≤ 2 working days are left; red when overdue."""
+    if not due:
+        return ""
+    day = date.fromisoformat(due)
+    if day < today:
+        return "red"
+    try:
+        left = load_calendar(db_session()).working_days_between(today, day)
+    except CalendarYearUnknown:
+        return "green"
+    return "yellow" if left <= 2 else "green"
