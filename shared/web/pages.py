@@ -10,7 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
@@ -138,6 +149,33 @@ def case_list() -> str:
         actor=actor,
         pages=max(1, -(-listing["total"] // 20)),
     )
+
+
+@bp.get("/sync")
+def sync_page() -> str:
+    """This node's sync status, the "立即同步" button, and the nodes below it."""
+    require_login()
+    from shared.sync.status import node_board, node_status
+
+    db = db_session()
+    tier = current_tier()
+    return render_template(
+        "sanji/sync.html", status=node_status(db, tier), board=node_board(db, tier)
+    )
+
+
+@bp.post("/sync/now")
+def sync_now() -> Response:
+    """Ask the scheduler process to sync at once (it runs outside the web workers)."""
+    require_login()
+    from shared.sync import state
+
+    db = db_session()
+    state.put(db, "sync_requested", current_tier().clock.now().isoformat())
+    state.put(db, "next_attempt", None)
+    db.commit()
+    flash("已通知同步进程立即同步，请稍后刷新本页查看结果", "ok")
+    return redirect(url_for("pages.sync_page"))
 
 
 @bp.get("/cases/<case_no>")
