@@ -134,6 +134,9 @@ def test_village_files_town_and_county_decide_village_sees_both(
     reviewer.goto(f"{hub.url}/sync")
     assert "下级节点" in reviewer.inner_text("main")
     reviewer.screenshot(path=str(ARTIFACTS / "hub-node-board.png"), full_page=True)
+    reviewer.goto(f"{hub.url}/dashboard")
+    reviewer.wait_for_selector("#rates canvas")  # ECharts drew, from the app's own copy
+    reviewer.screenshot(path=str(ARTIFACTS / "hub-dashboard.png"), full_page=True)
 
     _wait_for_case(agent, village.url, first, "准予")
     _wait_for_case(agent, village.url, second, "不予")

@@ -181,3 +181,15 @@ def test_act_from_the_case_page_and_a_stale_page(hub: FlaskClient) -> None:
         },
     )
     assert "办件现为「已办结」" in decided.get_data(as_text=True)
+
+
+def test_dashboard_draws_the_catalog_rates_from_vendored_echarts(hub: FlaskClient) -> None:
+    assert hub.get("/dashboard").status_code == 302
+    _logged_in(hub, "admin")
+    page = hub.get("/dashboard").get_data(as_text=True)
+    assert "92.35%" in page and "92.45%" in page and "75.63%" in page
+    assert "/_sanji/static/echarts/echarts.min.js" in page and "https://" not in page
+    with hub.get("/_sanji/static/echarts/echarts.min.js") as script:
+        assert script.status_code == 200 and len(script.data) > 500_000
+    _logged_in(hub, "town-610727001")
+    assert hub.get("/dashboard").status_code == 403
