@@ -265,6 +265,10 @@ def current_state(
     )
 
 
+#: Cases that still need someone's work (a work queue shows these).
+OPEN_STATUSES = ("submitted", "supplement_requested", "accepted", "suspended")
+
+
 def list_cases(
     session: Session,
     *,
@@ -273,11 +277,14 @@ def list_cases(
     q: str = "",
     page: int = 1,
     per_page: int = 20,
+    open_only: bool = False,
 ) -> dict[str, Any]:
     """This tier's cases, newest first (applicant ID numbers masked)."""
     stmt = select(CaseRow)
     if status:
         stmt = stmt.where(CaseRow.status == status)
+    if open_only:
+        stmt = stmt.where(CaseRow.status.in_(OPEN_STATUSES))
     if handled_by:
         stmt = stmt.where(CaseRow.handled_by == handled_by)
     if q.strip():

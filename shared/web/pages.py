@@ -27,7 +27,7 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response
 
-from shared.accounts.models import Account
+from shared.accounts.models import Account, Role
 from shared.accounts.services import Actor, authenticate
 from shared.casework import services as cases
 from shared.errors import NotFound, Unauthenticated
@@ -131,7 +131,12 @@ def case_list() -> str:
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
         page = 1
-    listing = cases.list_cases(db, q=q, page=page, per_page=20)
+    mine = request.args.get("mine") == "1"
+    # 待我办理: open cases this clerk's unit handles (a department, or this town).
+    unit = actor.department_code if actor.role is Role.DEPT_REVIEWER else current_tier().node_code
+    listing = cases.list_cases(
+        db, q=q, page=page, per_page=20, open_only=mine, handled_by=unit if mine else None
+    )
     from shared.web.casepages import due_colour
 
     today = current_tier().clock.today()
@@ -146,6 +151,7 @@ def case_list() -> str:
         "sanji/cases.html",
         listing=listing,
         q=q,
+        mine=mine,
         actor=actor,
         pages=max(1, -(-listing["total"] // 20)),
     )

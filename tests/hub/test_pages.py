@@ -193,3 +193,33 @@ def test_dashboard_draws_the_catalog_rates_from_vendored_echarts(hub: FlaskClien
         assert script.status_code == 200 and len(script.data) > 500_000
     _logged_in(hub, "town-610727001")
     assert hub.get("/dashboard").status_code == 403
+
+
+def test_work_queue_shows_open_cases_of_my_department(hub: FlaskClient) -> None:
+    reviewer = login(hub, "dept-scjgj")
+    code = hub.get("/api/v1/catalog/items", query_string={"q": "spjyxk"}).get_json()["items"][0][
+        "code"
+    ]
+    item = hub.get(f"/api/v1/catalog/items/{code}").get_json()
+    body = {
+        "item_code": code,
+        "materials": [{"name": m["name"], "provided": True} for m in item["materials"]],
+        "applicant": {
+            "name": "吴九",
+            "id_type": "111",
+            "id_number": "13043419840726291X",
+            "phone": "13812345678",
+        },
+    }
+    open_no = hub.post("/api/v1/cases", json=body, headers=reviewer).get_json()["case_no"]
+    done_no = hub.post("/api/v1/cases", json=body, headers=reviewer).get_json()["case_no"]
+    hub.post(
+        f"/api/v1/cases/{done_no}/actions",
+        json={"action": "not_accept", "reason": "重复申请"},
+        headers=reviewer,
+    )
+    _logged_in(hub, "dept-scjgj")
+    queue = hub.get("/cases", query_string={"mine": "1"}).get_data(as_text=True)
+    assert "待我办理" in queue and open_no in queue and done_no not in queue
+    _logged_in(hub, "dept-mzj")
+    assert open_no not in hub.get("/cases", query_string={"mine": "1"}).get_data(as_text=True)
