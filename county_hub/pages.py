@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, abort, render_template
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
+from werkzeug.wrappers import Response
 
+from county_hub.catalog import services as catalog
+from county_hub.catalog.models import ItemStatus
 from county_hub.catalog.services import catalog_stats
 from county_hub.org.models import Department
 from shared.accounts.models import Role
 from shared.cases import CaseStatus
+from shared.errors import DomainError, NotFound
 from shared.sync.models import CaseRow
 from shared.web import home
-from shared.web.app import db_session
+from shared.web.app import current_tier, db_session
 from shared.web.pages import require_login
 
 bp = Blueprint("hubpages", __name__)
@@ -48,3 +52,65 @@ def dashboard() -> str:
 def init_app(app: Flask) -> None:
     home.init_app(app)
     app.register_blueprint(bp)
+
+
+@bp.get("/catalog")
+def catalog_list() -> str:
+    """Catalog management: search every item, drafts included (county staff)."""
+    actor = require_login()
+    if actor.role not in (Role.ADMIN, Role.SUPERVISOR):
+        abort(403)
+    q = request.args.get("q", "").strip()[:100]
+    status = request.args.get("status") or None
+    try:
+        wanted = ItemStatus(status) if status else None
+    except ValueError:
+        wanted = None
+    found = catalog.search_items(db_session(), q=q, status=wanted, page=1, per_page=50)
+    return render_template(
+        "hub/catalog.html", found=found, q=q, status=status, statuses=list(ItemStatus)
+    )
+
+
+@bp.get("/catalog/<code>")
+def catalog_item(code: str) -> str:
+    """An item: its versions, what the open draft changes, and the lifecycle buttons."""
+    actor = require_login()
+    if actor.role not in (Role.ADMIN, Role.SUPERVISOR):
+        abort(403)
+    db = db_session()
+    try:
+        item = catalog.get_item(db, code)
+    except NotFound:
+        abort(404)
+    versions = catalog.list_versions(db, code)
+    diff: list[dict[str, Any]] = []
+    if item.current_version and item.latest_version != item.current_version:
+        diff = catalog.version_diff(db, code, item.current_version, item.latest_version)
+    detail = catalog.item_detail(db, code, item.latest_version)
+    return render_template(
+        "hub/catalog_item.html", item=item, detail=detail, versions=versions, diff=diff
+    )
+
+
+@bp.post("/catalog/<code>/<action>")
+def catalog_action(code: str, action: str) -> Response:
+    """Publish the draft, suspend, resume or retire (county admin; the service checks)."""
+    actor = require_login()
+    if action not in ("publish", "suspend", "resume", "retire"):
+        abort(404)
+    db = db_session()
+    clock = current_tier().clock
+    try:
+        if action == "publish":
+            catalog.publish_item(db, actor, code, clock=clock)
+        else:
+            catalog.change_status(db, actor, code, action, clock=clock)
+    except DomainError as err:
+        db.rollback()
+        flash(err.detail, "error")
+    else:
+        db.commit()
+        labels = {"publish": "发布", "suspend": "暂停", "resume": "恢复", "retire": "废止"}
+        flash(f"已{labels[action]}事项，变更已写入下发给各节点的主数据", "ok")
+    return redirect(url_for("hubpages.catalog_item", code=code))

@@ -223,3 +223,50 @@ def test_work_queue_shows_open_cases_of_my_department(hub: FlaskClient) -> None:
     assert "待我办理" in queue and open_no in queue and done_no not in queue
     _logged_in(hub, "dept-mzj")
     assert open_no not in hub.get("/cases", query_string={"mine": "1"}).get_data(as_text=True)
+
+
+def test_county_admin_publishes_a_draft_from_the_catalog_pages(
+    hub: FlaskClient, admin: dict[str, str]
+) -> None:
+    code = hub.get("/api/v1/catalog/items", query_string={"q": "spjyxk"}).get_json()["items"][0][
+        "code"
+    ]
+    record = hub.get(f"/api/v1/catalog/items/{code}").get_json()
+    keep = {
+        k: v
+        for k, v in record.items()
+        if k
+        not in {
+            "status",
+            "status_label",
+            "version",
+            "current_version",
+            "latest_version",
+            "published",
+            "published_at",
+            "department_name",
+            "item_type_label",
+            "case_kind_label",
+            "limits",
+            "flags",
+            "is_demo",
+        }
+    }
+    for material in keep["materials"]:
+        material.pop("necessity_label", None)
+    keep["phone"] = "0916-1234567"
+    assert (
+        hub.put(f"/api/v1/catalog/items/{code}/draft", json=keep, headers=admin).status_code == 200
+    )
+    _logged_in(hub, "admin")
+    listing = hub.get("/catalog", query_string={"q": "spjyxk"}).get_data(as_text=True)
+    assert f"/catalog/{code}" in listing
+    page = hub.get(f"/catalog/{code}").get_data(as_text=True)
+    assert "咨询电话" in page and "0916-1234567" in page and "发布草稿" in page
+    done = hub.post(
+        f"/catalog/{code}/publish", data={"csrf_token": _csrf(page)}, follow_redirects=True
+    )
+    assert "已发布事项" in done.get_data(as_text=True)
+    assert hub.get(f"/api/v1/catalog/items/{code}").get_json()["phone"] == "0916-1234567"
+    _logged_in(hub, "town-610727001")
+    assert hub.get("/catalog").status_code == 403
