@@ -8,6 +8,7 @@ attempts are rate-limited per address.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -30,6 +31,7 @@ from werkzeug.wrappers import Response
 from shared.accounts.models import Account, Role
 from shared.accounts.services import Actor, authenticate
 from shared.casework import services as cases
+from shared.clock import to_china
 from shared.errors import NotFound, Unauthenticated
 from shared.sync.store import refresh_projections
 from shared.web.app import current_tier, db_session
@@ -54,6 +56,21 @@ def init_app(app: Flask) -> None:
     def _protect_forms() -> None:
         if request.method == "POST" and not request.path.startswith("/api/"):
             csrf.protect()
+
+    @app.template_filter("cn_time")
+    def _cn_time(value: Any) -> str:
+        """An ISO timestamp as clerks read it: Beijing time to the minute."""
+        if not value:
+            return "—"
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            return str(value)
+        return (
+            to_china(moment).strftime("%Y-%m-%d %H:%M")
+            if moment.tzinfo
+            else moment.strftime("%Y-%m-%d %H:%M")
+        )
 
     @app.context_processor
     def _who() -> dict[str, Any]:
