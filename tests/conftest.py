@@ -137,3 +137,25 @@ def login(client: FlaskClient, username: str, password: str = "demo") -> dict[st
 @pytest.fixture
 def admin(hub: FlaskClient) -> dict[str, str]:
     return login(hub, "admin")
+
+
+def case_body(
+    client: FlaskClient, code: str, *, provided: Any = None, **extra: Any
+) -> dict[str, Any]:
+    """A POST /cases body for item ``code`` with a valid applicant.
+
+    ``provided(material) -> bool`` decides which materials are ticked (default: all).
+    """
+    item = client.get(f"/api/v1/catalog/items/{code}").get_json()
+    tick = provided or (lambda _m: True)
+    return {
+        "item_code": code,
+        "applicant": {
+            "name": "王五",
+            "id_type": "111",
+            "id_number": "13043419840726291X",
+            "phone": "13812345678",
+        },
+        "materials": [{"name": m["name"], "provided": bool(tick(m))} for m in item["materials"]],
+        **extra,
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -20,3 +21,9 @@ def put(session: Session, key: str, value: Any) -> None:
         session.add(SyncState(key=key, value=value))
     else:
         row.value = value
+
+
+def request_sync(session: Session, now: datetime) -> None:
+    """Staff pressed "立即同步": the scheduler runs a cycle within a second, backoff or not."""
+    put(session, "sync_requested", now.isoformat())
+    put(session, "next_attempt", None)

@@ -223,8 +223,7 @@ def sync_now() -> dict[str, Any]:
     require_role(current_actor(), *STAFF, action="立即同步")
     session = db_session()
     tier = current_tier()
-    state.put(session, "sync_requested", tier.clock.now().isoformat())
-    state.put(session, "next_attempt", None)
+    state.request_sync(session, tier.clock.now())
     session.commit()
     return {"requested": True, "detail": "已通知同步进程立即同步"}
 

@@ -31,7 +31,7 @@ from shared.casework.catalog import CatalogView
 from shared.casework.schemas import ACTIONS
 from shared.errors import CalendarYearUnknown, DomainError, NotFound
 from shared.web.app import current_tier, db_session
-from shared.web.pages import require_login
+from shared.web.pages import case_or_404, require_login
 
 bp = Blueprint("casepages", __name__)
 
@@ -130,10 +130,7 @@ def file_case(code: str) -> str | Response:
 def receipt(case_no: str) -> str:
     """A printable receipt (收件回执 / 一次性告知)."""
     require_login()
-    try:
-        state = services.current_state(db_session(), case_no)
-    except NotFound:
-        abort(404)
+    state = case_or_404(case_no)
     return render_template("sanji/receipt.html", case=state.to_dict(masked=True))
 
 

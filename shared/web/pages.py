@@ -30,6 +30,7 @@ from werkzeug.wrappers import Response
 
 from shared.accounts.models import Account, Role
 from shared.accounts.services import Actor, authenticate
+from shared.cases import CaseState
 from shared.casework import services as cases
 from shared.clock import to_china
 from shared.errors import NotFound, Unauthenticated
@@ -194,21 +195,25 @@ def sync_now() -> Response:
     from shared.sync import state
 
     db = db_session()
-    state.put(db, "sync_requested", current_tier().clock.now().isoformat())
-    state.put(db, "next_attempt", None)
+    state.request_sync(db, current_tier().clock.now())
     db.commit()
     flash("已通知同步进程立即同步，请稍后刷新本页查看结果", "ok")
     return redirect(url_for("pages.sync_page"))
+
+
+def case_or_404(case_no: str) -> CaseState:
+    """The case folded from this node's events, or a Chinese 404 page."""
+    try:
+        return cases.current_state(db_session(), case_no)
+    except NotFound:
+        abort(404)
 
 
 @bp.get("/cases/<case_no>")
 def case_detail(case_no: str) -> str:
     """One case with its history (the same fold as the API)."""
     require_login()
-    try:
-        state = cases.current_state(db_session(), case_no)
-    except NotFound:
-        abort(404)
+    state = case_or_404(case_no)
     return render_template(
         "sanji/case.html",
         case=state.to_dict(masked=True),

@@ -6,7 +6,7 @@ import re
 
 from flask.testing import FlaskClient
 
-from tests.conftest import login
+from tests.conftest import case_body, login
 
 
 def _csrf(html: str) -> str:
@@ -37,17 +37,7 @@ def test_login_list_case_and_logout(hub: FlaskClient) -> None:
     code = hub.get("/api/v1/catalog/items", query_string={"q": "spjyxk"}).get_json()["items"][0][
         "code"
     ]
-    item = hub.get(f"/api/v1/catalog/items/{code}").get_json()
-    body = {
-        "item_code": code,
-        "materials": [{"name": m["name"], "provided": True} for m in item["materials"]],
-        "applicant": {
-            "name": "赵六",
-            "id_type": "111",
-            "id_number": "13043419840726291X",
-            "phone": "13812345678",
-        },
-    }
+    body = case_body(hub, code)
     case_no = hub.post("/api/v1/cases", json=body, headers=reviewer).get_json()["case_no"]
 
     assert hub.get("/cases").status_code == 302  # not logged in → login page
@@ -146,17 +136,7 @@ def test_act_from_the_case_page_and_a_stale_page(hub: FlaskClient) -> None:
     code = hub.get("/api/v1/catalog/items", query_string={"q": "spjyxk"}).get_json()["items"][0][
         "code"
     ]
-    item = hub.get(f"/api/v1/catalog/items/{code}").get_json()
-    body = {
-        "item_code": code,
-        "materials": [{"name": m["name"], "provided": True} for m in item["materials"]],
-        "applicant": {
-            "name": "周八",
-            "id_type": "111",
-            "id_number": "13043419840726291X",
-            "phone": "13812345678",
-        },
-    }
+    body = case_body(hub, code)
     case_no = hub.post("/api/v1/cases", json=body, headers=reviewer).get_json()["case_no"]
     page = hub.get(f"/cases/{case_no}").get_data(as_text=True)
     token = _csrf(page)
@@ -200,17 +180,7 @@ def test_work_queue_shows_open_cases_of_my_department(hub: FlaskClient) -> None:
     code = hub.get("/api/v1/catalog/items", query_string={"q": "spjyxk"}).get_json()["items"][0][
         "code"
     ]
-    item = hub.get(f"/api/v1/catalog/items/{code}").get_json()
-    body = {
-        "item_code": code,
-        "materials": [{"name": m["name"], "provided": True} for m in item["materials"]],
-        "applicant": {
-            "name": "吴九",
-            "id_type": "111",
-            "id_number": "13043419840726291X",
-            "phone": "13812345678",
-        },
-    }
+    body = case_body(hub, code)
     open_no = hub.post("/api/v1/cases", json=body, headers=reviewer).get_json()["case_no"]
     done_no = hub.post("/api/v1/cases", json=body, headers=reviewer).get_json()["case_no"]
     hub.post(

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from county_hub.catalog.models import ItemMaterial, ItemVersion, ServiceItem
 from shared.casework.jobs import terminate_overdue
 from shared.clock import FixedClock
-from tests.conftest import login
+from tests.conftest import case_body, login
 
 
 def _tolerant_item(hub_session: Any) -> ServiceItem:
@@ -42,19 +42,7 @@ def test_tolerance_case_is_terminated_when_the_promise_is_not_kept(
     item = _tolerant_item(hub_session)
     detail = hub.get(f"/api/v1/catalog/items/{item.code}").get_json()
     owed = [m["name"] for m in detail["materials"] if m["necessity"] == 3]
-    body = {
-        "item_code": item.code,
-        "applicant": {
-            "name": "李四",
-            "id_type": "111",
-            "id_number": "13043419840726291X",
-            "phone": "13812345678",
-        },
-        "materials": [
-            {"name": m["name"], "provided": m["necessity"] != 3} for m in detail["materials"]
-        ],
-        "tolerance": True,
-    }
+    body = case_body(hub, item.code, provided=lambda m: m["necessity"] != 3, tolerance=True)
     reviewer = login(hub, f"dept-{item.department_code}")
     case = hub.post("/api/v1/cases", json=body, headers=reviewer).get_json()
     assert case["status"] == "submitted" and case["tolerance_outstanding"] == owed
@@ -79,19 +67,7 @@ def test_supplied_in_time_then_approved(hub: FlaskClient, hub_session: Any) -> N
     item = _tolerant_item(hub_session)
     detail = hub.get(f"/api/v1/catalog/items/{item.code}").get_json()
     owed = [m["name"] for m in detail["materials"] if m["necessity"] == 3]
-    body = {
-        "item_code": item.code,
-        "applicant": {
-            "name": "李四",
-            "id_type": "111",
-            "id_number": "13043419840726291X",
-            "phone": "13812345678",
-        },
-        "materials": [
-            {"name": m["name"], "provided": m["necessity"] != 3} for m in detail["materials"]
-        ],
-        "tolerance": True,
-    }
+    body = case_body(hub, item.code, provided=lambda m: m["necessity"] != 3, tolerance=True)
     reviewer = login(hub, f"dept-{item.department_code}")
     no = hub.post("/api/v1/cases", json=body, headers=reviewer).get_json()["case_no"]
     hub.post(f"/api/v1/cases/{no}/actions", json={"action": "accept"}, headers=reviewer)
