@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from county_hub.catalog.services import get_version, item_detail, search_items, version_record
 from county_hub.delegation.services import batch_rules
+from county_hub.org.models import Department, Region
 from shared.authority import BatchRule
 from shared.casework.catalog import ItemInfo
 
@@ -44,3 +46,8 @@ class HubCatalog:
 
     def detail(self, code: str) -> dict[str, Any]:
         return item_detail(self.session, code)
+
+    def unit_names(self) -> dict[str, str]:
+        names = dict(self.session.execute(select(Region.code, Region.name)).all())
+        names.update(self.session.execute(select(Department.code, Department.name)).all())
+        return names

@@ -70,7 +70,8 @@ def list_cases(args: dict[str, Any]) -> dict[str, Any]:
     # The projection is a cache of the log: bring it up to date before listing from it.
     if refresh_projections(session, clock=tier.clock, limit=500):
         session.commit()
-    return services.list_cases(session, **args)
+    overdue = args.pop("overdue", False)
+    return services.list_cases(session, **args, overdue_on=tier.clock.today() if overdue else None)
 
 
 @blp.route("/<string:case_no>")

@@ -37,3 +37,7 @@ class CatalogView(Protocol):
     def detail(self, code: str) -> dict[str, Any]:
         """The item's guide: materials, limits, flags, with Chinese labels."""
         ...
+
+    def unit_names(self) -> dict[str, str]:
+        """Region and department codes to their Chinese names (for pages and notices)."""
+        ...

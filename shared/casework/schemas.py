@@ -5,6 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate as v
 
+from shared.cases import CaseStatus
+
 ACTIONS = {
     "accept": "accepted",
     "request_supplement": "supplement_requested",
@@ -75,8 +77,19 @@ class ActionSchema(ma.Schema):
 
 
 class CaseQueryArgsSchema(ma.Schema):
-    status = ma.fields.String(load_default=None)
+    status = ma.fields.String(
+        load_default=None,
+        validate=v.OneOf([s.value for s in CaseStatus], error="没有这个办件状态"),
+    )
     handled_by = ma.fields.String(load_default=None)
+    filed_under = ma.fields.String(
+        load_default=None,
+        validate=v.Regexp(r"^\d{6}(\d{3}){0,2}$", error="应为 6、9 或 12 位行政区划代码"),
+        metadata={"description": "cases filed at this county, town or village (or below it)"},
+    )
+    overdue = ma.fields.Boolean(
+        load_default=False, metadata={"description": "only open cases past their due date"}
+    )
     q = ma.fields.String(load_default="", validate=v.Length(max=100))
     page = ma.fields.Integer(load_default=1, validate=v.Range(min=1, max=100000))
     per_page = ma.fields.Integer(load_default=20, validate=v.Range(min=1, max=200))

@@ -278,9 +278,23 @@ def list_cases(
     page: int = 1,
     per_page: int = 20,
     open_only: bool = False,
+    filed_under: str | None = None,
+    overdue_on: date | None = None,
 ) -> dict[str, Any]:
-    """This tier's cases, newest first (applicant ID numbers masked)."""
+    """This tier's cases, newest first (applicant ID numbers masked).
+
+    ``filed_under`` keeps cases filed at that node or below it (a town code also finds
+    its villages' cases); ``overdue_on`` keeps open cases whose due date is before that day.
+    """
     stmt = select(CaseRow)
+    if filed_under:
+        stmt = stmt.where(CaseRow.case_no.startswith(filed_under, autoescape=True))
+    if overdue_on is not None:
+        stmt = stmt.where(
+            CaseRow.status.in_(OPEN_STATUSES),
+            CaseRow.due_date.is_not(None),
+            CaseRow.due_date < overdue_on,
+        )
     if status:
         stmt = stmt.where(CaseRow.status == status)
     if open_only:

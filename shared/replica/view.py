@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session
 from shared.authority import BatchRule, BatchStatus, DelegationMode, Scope
 from shared.casework.catalog import ItemInfo
 from shared.errors import NotFound
-from shared.replica.models import ReplicaBatch, ReplicaDepartment, ReplicaItem, ReplicaItemVersion
+from shared.replica.models import (
+    ReplicaBatch,
+    ReplicaDepartment,
+    ReplicaItem,
+    ReplicaItemVersion,
+    ReplicaRegion,
+)
 from shared.search import name_match
 
 
@@ -48,6 +54,13 @@ class ReplicaCatalog:
 
     def detail(self, code: str) -> dict[str, Any]:
         return detail(self.session, code)
+
+    def unit_names(self) -> dict[str, str]:
+        names = dict(self.session.execute(select(ReplicaRegion.code, ReplicaRegion.name)).all())
+        names.update(
+            self.session.execute(select(ReplicaDepartment.code, ReplicaDepartment.name)).all()
+        )
+        return names
 
 
 def _day(value: Any) -> date | None:

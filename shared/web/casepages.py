@@ -126,12 +126,63 @@ def file_case(code: str) -> str | Response:
     ), status  # type: ignore[return-value]
 
 
+NOTICE_TITLES = {
+    "receipt": "收件回执",
+    "supplement": "一次性告知书",
+    "acceptance": "受理通知书",
+    "refusal": "不予受理通知书",
+}
+
+
+def notice_kinds(case: dict[str, Any]) -> list[str]:
+    """The printable documents this case has reached, in the order they were issued."""
+    kinds = ["receipt"]
+    if _asked_missing(case):
+        kinds.append("supplement")
+    if case["accepted_on"]:
+        kinds.append("acceptance")
+    if case["status"] == "not_accepted":
+        kinds.append("refusal")
+    return kinds
+
+
+def _asked_missing(case: dict[str, Any]) -> list[str]:
+    """What the one-time notice asked for: the latest request, or the list at filing."""
+    asked = _last_payload(case, "supplement_requested").get("missing") or _last_payload(
+        case, "submitted"
+    ).get("missing")
+    return list(case["missing"] or asked or [])
+
+
+def _last_payload(case: dict[str, Any], event_type: str) -> dict[str, Any]:
+    found = [h for h in case["history"] if h["type"] == event_type]
+    payload: dict[str, Any] = found[-1]["payload"] if found else {}
+    return payload
+
+
 @bp.get("/cases/<case_no>/receipt")
-def receipt(case_no: str) -> str:
-    """A printable receipt (收件回执 / 一次性告知)."""
+@bp.get("/cases/<case_no>/notice/<kind>")
+def receipt(case_no: str, kind: str = "") -> str:
+    """Printable documents: 收件回执, 一次性告知书, 受理通知书, 不予受理通知书.
+
+    Without a kind the latest document the case has reached is shown.
+    """
     require_login()
-    state = case_or_404(case_no)
-    return render_template("sanji/receipt.html", case=state.to_dict(masked=True))
+    case = case_or_404(case_no).to_dict(masked=True)
+    kinds = notice_kinds(case)
+    if kind and kind not in kinds:
+        abort(404)
+    kind = kind or kinds[-1]
+    return render_template(
+        "sanji/receipt.html",
+        case=case,
+        kind=kind,
+        kinds=[(k, NOTICE_TITLES[k]) for k in kinds],
+        title=NOTICE_TITLES[kind],
+        missing=_asked_missing(case),
+        refusal_reason=_last_payload(case, "not_accepted").get("reason", ""),
+        today=current_tier().clock.today(),
+    )
 
 
 @bp.post("/cases/<case_no>/act")

@@ -15,6 +15,7 @@ from flask import (
     Blueprint,
     Flask,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -26,14 +27,16 @@ from flask import (
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
+from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from shared.accounts.models import Account, Role
 from shared.accounts.services import Actor, authenticate
-from shared.cases import CaseState
+from shared.cases import CaseState, CaseStatus
 from shared.casework import services as cases
+from shared.casework.schemas import CaseQueryArgsSchema
 from shared.clock import to_china
-from shared.errors import NotFound, Unauthenticated
+from shared.errors import NotFound, Unauthenticated, flatten_messages
 from shared.sync.store import refresh_projections
 from shared.web.app import current_tier, db_session
 
@@ -72,6 +75,11 @@ def init_app(app: Flask) -> None:
             if moment.tzinfo
             else moment.strftime("%Y-%m-%d %H:%M")
         )
+
+    @app.template_filter("unit")
+    def _unit(code: Any) -> str:
+        """A town, village or department code as its Chinese name (the code if unknown)."""
+        return unit_names().get(str(code), str(code)) if code else "—"
 
     @app.context_processor
     def _who() -> dict[str, Any]:
@@ -139,25 +147,35 @@ def logout() -> Response:
 
 @bp.get("/cases")
 def case_list() -> str:
-    """The cases held at this node, newest first (ID numbers masked)."""
+    """This node's cases, newest first, with the API's filters (ID numbers masked).
+
+    On the hub that is every case in the county: search by number, item or applicant,
+    status, handling unit, the town or village where it was filed, and overdue only.
+    """
     actor = require_login()
     db = db_session()
-    if refresh_projections(db, clock=current_tier().clock, limit=500):
+    tier = current_tier()
+    if refresh_projections(db, clock=tier.clock, limit=500):
         db.commit()
-    q = request.args.get("q", "")[:100]
+    raw = {k: v for k, v in request.args.items() if v != "" and k in _CASE_FILTERS}
+    errors: dict[str, str] = {}
     try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+        args = CaseQueryArgsSchema().load(raw)
+    except ValidationError as err:
+        errors = {p.name: p.reason for p in flatten_messages(err.messages)}
+        args = CaseQueryArgsSchema().load({})
+    args["per_page"] = PER_PAGE
     mine = request.args.get("mine") == "1"
-    # 待我办理: open cases this clerk's unit handles (a department, or this town).
-    unit = actor.department_code if actor.role is Role.DEPT_REVIEWER else current_tier().node_code
-    listing = cases.list_cases(
-        db, q=q, page=page, per_page=20, open_only=mine, handled_by=unit if mine else None
-    )
+    if mine:  # 待我办理: open cases this clerk's unit handles (a department, or this town).
+        args["open_only"] = True
+        args["handled_by"] = (
+            actor.department_code if actor.role is Role.DEPT_REVIEWER else tier.node_code
+        )
+    overdue = args.pop("overdue")
+    listing = cases.list_cases(db, **args, overdue_on=tier.clock.today() if overdue else None)
     from shared.web.casepages import due_colour
 
-    today = current_tier().clock.today()
+    today = tier.clock.today()
     for row in listing["items"]:
         open_case = row["status"] in ("accepted", "suspended")
         row["due_colour"] = (
@@ -168,11 +186,26 @@ def case_list() -> str:
     return render_template(
         "sanji/cases.html",
         listing=listing,
-        q=q,
+        values=raw,
+        errors=errors,
         mine=mine,
         actor=actor,
-        pages=max(1, -(-listing["total"] // 20)),
-    )
+        statuses=list(CaseStatus),
+        units=sorted(unit_names().items()),
+        pages=max(1, -(-listing["total"] // PER_PAGE)),
+    ), 422 if errors else 200  # type: ignore[return-value]
+
+
+PER_PAGE = 20
+_CASE_FILTERS = ("q", "status", "handled_by", "filed_under", "overdue", "page")
+
+
+def unit_names() -> dict[str, str]:
+    """Region and department names by code, read once per request."""
+    if "sanji_units" not in g:
+        g.sanji_units = current_app.extensions["sanji.catalog"](db_session()).unit_names()
+    names: dict[str, str] = g.sanji_units
+    return names
 
 
 @bp.get("/sync")
@@ -211,11 +244,38 @@ def case_or_404(case_no: str) -> CaseState:
 
 @bp.get("/cases/<case_no>")
 def case_detail(case_no: str) -> str:
-    """One case with its history (the same fold as the API)."""
-    require_login()
+    """One case with its history (the same fold as the API) and where it stands."""
+    actor = require_login()
     state = case_or_404(case_no)
+    tier = current_tier()
+    unit = actor.department_code if actor.role is Role.DEPT_REVIEWER else tier.node_code
     return render_template(
         "sanji/case.html",
         case=state.to_dict(masked=True),
         form_materials=[m["name"] for m in state.materials],
+        route=route_note(state, here=tier.node_code, unit=unit or "", names=unit_names()),
+        queued=cases.queued_events(db_session(), state.case_id) if tier.name != "hub" else 0,
     )
+
+
+def route_note(state: CaseState, *, here: str, unit: str, names: dict[str, str]) -> str:
+    """Who received the case, who accepts and decides it, and what this node's part is."""
+
+    def name(code: str) -> str:
+        return names.get(code, code)
+
+    filed, handler, accepter = state.accepting_node, state.handled_by, state.accept_by
+    if not handler:
+        return ""
+    if unit == handler:
+        where = "" if filed == here else f"（{name(filed)}收件后报来）"
+        return f"本单位负责办理此件{where}：受理、审查并作出决定；结果会同步回收件地。"
+    parts = [f"此件在{name(filed)}收件"]
+    if accepter != handler:
+        parts.append(f"由{name(accepter)}受理")
+    if len(here) == 12 or (filed == here and here != handler):
+        parts.append(f"转报{name(handler)}办理")
+    else:
+        parts.append(f"由{name(handler)}办理")
+    tail = "；办理进展和结果会自动同步回本节点" if filed == here else ""
+    return "，".join(parts) + tail + "。"

@@ -70,7 +70,10 @@ def _file(page: Any, base: str, name: str, shot: str) -> str:
     page.goto(f"{base}/cases/new?q={name}")
     page.click(f"a:text-is('{name}')")
     page.fill("input[name=name]", "王五")
+    page.fill("input[name=id_number]", "13043419840726291Y")  # one wrong digit: told at once
+    page.wait_for_selector(".idcheck-msg.field-error:has-text('校验码错误')")
     page.fill("input[name=id_number]", "13043419840726291X")
+    page.wait_for_selector(".idcheck-msg.field-ok")
     page.fill("input[name=phone]", "13812345678")
     for box in page.query_selector_all("input[name=provided]"):
         box.check()
@@ -78,7 +81,7 @@ def _file(page: Any, base: str, name: str, shot: str) -> str:
     page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
     page.click("button:text('提交申请')")
     page.wait_for_url(re.compile(r".*/receipt$"))
-    number = re.search(r"\d{12}-\d{8}-\d{4}", page.inner_text("article.receipt"))
+    number = re.search(r"\d{12}-\d{8}-\d{4}", page.inner_text("article.notice"))
     assert number, page.content()
     return number.group(0)
 
@@ -116,8 +119,14 @@ def test_village_files_town_and_county_decide_village_sees_both(
     clerk = browser.new_page(viewport={"width": 1366, "height": 768})  # a town office PC
     _login(clerk, town.url, f"town-{town.code}")
     _wait_for_case(clerk, town.url, first, "已提交")
+    assert "本单位负责办理此件" in clerk.inner_text("p.route")
     clerk.click("button:text('受理')")
     assert "办件现为「已受理」" in clerk.inner_text("main")
+    clerk.goto(f"{town.url}/cases/{first}/notice/acceptance")
+    notice = clerk.inner_text("article.notice")
+    assert "受理通知书" in notice and "承诺办结日期" in notice and "王五" in notice
+    clerk.screenshot(path=str(ARTIFACTS / "town-acceptance-notice.png"), full_page=True)
+    clerk.goto(f"{town.url}/cases/{first}")
     clerk.click("button:text('准予')")
     assert "办件现为「已办结」" in clerk.inner_text("main")
     clerk.screenshot(path=str(ARTIFACTS / "town-case-decided.png"), full_page=True)
@@ -131,6 +140,10 @@ def test_village_files_town_and_county_decide_village_sees_both(
     )
     reviewer.click("button:text('不予许可')")
     assert "办件现为「已办结」" in reviewer.inner_text("main")
+    reviewer.goto(f"{hub.url}/cases?filed_under={village.code}&handled_by=scjgj")
+    found = reviewer.inner_text("table")
+    assert second in found and first not in found  # the first is the town's to handle
+    reviewer.screenshot(path=str(ARTIFACTS / "hub-case-search.png"), full_page=True)
     reviewer.goto(f"{hub.url}/sync")
     assert "下级节点" in reviewer.inner_text("main")
     reviewer.screenshot(path=str(ARTIFACTS / "hub-node-board.png"), full_page=True)
