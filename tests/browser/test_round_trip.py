@@ -70,7 +70,7 @@ def _file(page: Any, base: str, name: str, shot: str) -> str:
     page.goto(f"{base}/cases/new?q={name}")
     page.click(f"a:text-is('{name}')")
     page.fill("input[name=name]", "王五")
-    page.fill("input[name=id_number]", "13043419840726291Y")  # one wrong digit: told at once
+    page.fill("input[name=id_number]", "130434198407262918")  # a mistyped digit: told at once
     page.wait_for_selector(".idcheck-msg.field-error:has-text('校验码错误')")
     page.fill("input[name=id_number]", "13043419840726291X")
     page.wait_for_selector(".idcheck-msg.field-ok")

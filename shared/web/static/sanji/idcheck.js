@@ -2,8 +2,8 @@
  *
  * The same rules and Chinese messages as shared/ids (the server checks again on submit;
  * this only saves a villager's trip when a digit was mistyped). No dependencies.
- * Usage: <input data-idcheck data-idtype-from="select[name=id_type]"> followed by
- * <span class="idcheck-msg">. SanjiIdCheck.check(type, value, today) is used by tests.
+ * Usage: <input data-idcheck data-idtype-from="select[name=id_type]"
+ * aria-describedby="X"> and <span id="X" class="idcheck-msg"> for the message. SanjiIdCheck.check(type, value, today) is used by tests.
  */
 (function (root) {
   "use strict";
@@ -78,7 +78,8 @@
 
   function wire(input) {
     var typeSel = document.querySelector(input.getAttribute("data-idtype-from") || "select[name=id_type]");
-    var msg = input.parentNode.querySelector(".idcheck-msg") || input.nextElementSibling;
+    var msg = document.getElementById(input.getAttribute("aria-describedby"));
+    if (!msg) { return; }
     function run(final) {
       var value = input.value.trim();
       var type = typeSel ? typeSel.value : "111";
