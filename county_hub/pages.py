@@ -50,8 +50,11 @@ def dashboard() -> str:
 
 
 def init_app(app: Flask) -> None:
+    from county_hub.catalog.pages import bp as catalog_editor
+
     home.init_app(app)
     app.register_blueprint(bp)
+    app.register_blueprint(catalog_editor)
 
 
 @bp.get("/catalog")
