@@ -50,8 +50,13 @@ def dashboard() -> str:
 
 
 def init_app(app: Flask) -> None:
+    from county_hub.catalog.pages import bp as catalog_editor
+    from county_hub.delegation.pages import bp as delegation_pages
+
     home.init_app(app)
     app.register_blueprint(bp)
+    app.register_blueprint(catalog_editor)
+    app.register_blueprint(delegation_pages)
 
 
 @bp.get("/catalog")

@@ -6,11 +6,13 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+import marshmallow as ma
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from county_hub.catalog.models import ItemStatus, ServiceItem
 from county_hub.delegation.models import BatchItem, BatchTown, DelegationBatch
+from county_hub.delegation.schemas import BatchSchema, WithdrawSchema
 from county_hub.org.models import Department, Region, RegionLevel
 from shared.accounts.models import Role
 from shared.accounts.services import Actor, require_role
@@ -22,7 +24,7 @@ from shared.authority import (
     decide_authority,
 )
 from shared.clock import Clock
-from shared.errors import Conflict, InvalidInput, InvalidParam, NotFound
+from shared.errors import Conflict, InvalidInput, InvalidParam, NotFound, flatten_messages
 from shared.sync.feed import record_change
 
 
@@ -115,6 +117,24 @@ def authority(session: Session, *, node: str, item_code: str, on: date) -> Autho
 # --------------------------------------------------------------------------- editing
 
 
+def _load(schema: ma.Schema, raw: Mapping[str, Any], detail: str) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = schema.load(raw)
+    except ma.ValidationError as err:
+        raise InvalidInput(detail=detail, invalid_params=flatten_messages(err.messages)) from err
+    return data
+
+
+def parse_batch_data(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Schema check of a batch as typed (the API's schema); InvalidInput names each field."""
+    return _load(BatchSchema(), raw, "下放批次数据有误")
+
+
+def parse_withdrawal(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Schema check of a withdrawal (effective date and reason) as typed."""
+    return _load(WithdrawSchema(), raw, "收回数据有误")
+
+
 def _check_batch_data(session: Session, data: Mapping[str, Any]) -> list[InvalidParam]:
     problems: list[InvalidParam] = []
     items = list(dict.fromkeys(data["items"]))
@@ -152,15 +172,27 @@ def _check_batch_data(session: Session, data: Mapping[str, Any]) -> list[Invalid
 
 
 def save_batch(
-    session: Session, actor: Actor, data: Mapping[str, Any], *, clock: Clock, is_demo: bool = False
+    session: Session,
+    actor: Actor,
+    data: Mapping[str, Any],
+    *,
+    clock: Clock,
+    is_demo: bool = False,
+    replace: bool = True,
 ) -> DelegationBatch:
     """Create a batch, or replace a draft batch with the same number.
 
-    Raises InvalidInput listing every problem, Conflict when the number belongs to a
-    batch that is already published (a published list is changed by a new batch).
+    With ``replace=False`` (the page's 新建 form) a number already taken is refused, so
+    a new batch never silently overwrites someone's draft. Raises InvalidInput listing
+    every problem, Conflict when the number belongs to a batch that is already published
+    (a published list is changed by a new batch).
     """
     require_role(actor, Role.ADMIN, action="编辑下放批次")
     problems = _check_batch_data(session, data)
+    if not replace and session.get(DelegationBatch, data["number"]) is not None:
+        problems.insert(
+            0, InvalidParam("number", f"第 {data['number']} 批已存在，请打开该批次修改或换一个批号")
+        )
     if problems:
         raise InvalidInput(detail="下放批次数据未通过校验", invalid_params=problems)
     batch = session.get(DelegationBatch, data["number"])
