@@ -152,14 +152,16 @@ def schema_defaults() -> dict[str, Any]:
 
 
 def _material_rows(form: MultiDict[str, str]) -> list[dict[str, str]]:
-    """The material rows to keep: existing rows not ticked 删除, new rows given a name."""
+    """The material rows to keep: existing rows not ticked 删除, new rows anything was
+    typed into (a row with a note but no name is kept, so the schema asks for the name
+    instead of the note being dropped)."""
     rows = []
     for index in range(int(form.get("material_rows", "0") or 0)):
         prefix = f"m{index}_"
         if form.get(prefix + "delete"):
             continue
         row = {key: form.get(prefix + key, "").strip() for key in BLANK_MATERIAL}
-        if form.get(prefix + "kept") or row["name"]:
+        if form.get(prefix + "kept") or row != BLANK_MATERIAL:
             rows.append(row)
     return rows
 

@@ -151,6 +151,15 @@ def test_village_files_town_and_county_decide_village_sees_both(
     reviewer.wait_for_selector("#rates canvas")  # ECharts drew, from the app's own copy
     reviewer.screenshot(path=str(ARTIFACTS / "hub-dashboard.png"), full_page=True)
 
+    admin = browser.new_page(viewport={"width": 1366, "height": 768})
+    _login(admin, hub.url, "admin")
+    admin.goto(f"{hub.url}/catalog/{delegated_code}/edit")
+    assert "申请材料" in admin.inner_text("main")
+    admin.screenshot(path=str(ARTIFACTS / "hub-item-edit.png"), full_page=True)
+    admin.goto(f"{hub.url}/delegations")
+    assert "全部乡镇" in admin.inner_text("main") and "徐家坪镇" in admin.inner_text("main")
+    admin.screenshot(path=str(ARTIFACTS / "hub-delegations.png"), full_page=True)
+
     _wait_for_case(agent, village.url, first, "准予")
     _wait_for_case(agent, village.url, second, "不予")
     agent.screenshot(path=str(ARTIFACTS / "village-result.png"), full_page=True)

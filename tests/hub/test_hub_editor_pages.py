@@ -365,3 +365,19 @@ def test_draft_batch_is_edited_and_a_published_one_is_not(
     assert "已经发布，不能修改" in published
     assert hub.get("/delegations/9999/edit").status_code == 404
     assert date.fromisoformat(str(record["term_from"]))
+
+
+def test_a_new_material_row_with_a_note_but_no_name_is_not_dropped(
+    hub: FlaskClient, hub_session: Session
+) -> None:
+    code = _food_item(hub)
+    before = _versions(hub_session, code)
+    _logged_in(hub, "admin")
+    data = _form_fields(hub.get(f"/catalog/{code}/edit").get_data(as_text=True))
+    blank = int(data["material_rows"]) - 1
+    data[f"m{blank}_note"] = "原件核对后退还"
+    response = hub.post(f"/catalog/{code}/edit", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "原件核对后退还" in html
+    assert "长度应在 1 到 300 之间" in html
+    assert _versions(hub_session, code) == before
