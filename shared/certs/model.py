@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -132,7 +133,7 @@ class Certificate:
                 )
         for field in ("name", "number", "issuer_name", "holder_name"):
             _text(field, getattr(self, field))
-        _canonical(self.issuer_code, "issuer_code", validate_uscc)
+        _canonical(self.issuer_code, "issuer_code", _validate_issuer_code)
         if self.holder_code_type == "111":
             # Born no later than the issue date keeps this pure (no "today").
             _canonical(
@@ -247,6 +248,12 @@ class Certificate:
 
 
 _FIELDS = frozenset(Certificate.__dataclass_fields__)
+
+
+@functools.lru_cache(maxsize=256)
+def _validate_issuer_code(value: str, *, field: str) -> str:
+    # A county has a few dozen issuers: checking each one once per process is enough.
+    return validate_uscc(value, field=field)
 
 
 def _version_text(version: object) -> str:

@@ -33,8 +33,12 @@ MAX_PAYLOAD = 4096
 
 KeyUsage = Literal["certificate", "status"]
 
+_CERT_START = b'{"cert":'
+_KID_START = b',"kid":"'
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
-_KID = re.compile(r"[0-9a-f]{16}")
+_B64URL_VALUES = {
+    c: v for v, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+}
 
 
 # --------------------------------------------------------------------------- encoding
@@ -53,9 +57,11 @@ def unb64url(text: str) -> bytes:
         data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except binascii.Error as exc:
         raise ValueError("not base64url") from exc
-    # The last character may carry unused bits; a second spelling of the same bytes
-    # would let a payload change without changing what it says.
-    if b64url(data) != text:
+    # The last character may carry unused bits (4 when len % 4 == 2, 2 when 3): unless
+    # they are zero, a second spelling of the same bytes would let a payload change
+    # without changing what it says.
+    unused = (0, 0, 0b1111, 0b11)[len(text) % 4]
+    if unused and _B64URL_VALUES[text[-1]] & unused:
         raise ValueError("non-canonical base64url")
     return data
 
@@ -280,6 +286,13 @@ class SignedCertificate:
 
     certificate: Certificate
     signature: bytes
+    # The bytes the signature covers, when already at hand (parse_payload slices them
+    # out of the payload); None: computed from the certificate.
+    covered: bytes | None = field(default=None, compare=False, repr=False)
+
+    def signed_bytes(self) -> bytes:
+        """What the signature covers: :func:`signing_bytes` of the certificate."""
+        return signing_bytes(self.certificate) if self.covered is None else self.covered
 
     @property
     def kid(self) -> str:
@@ -370,7 +383,12 @@ def parse_payload(text: str) -> SignedCertificate:
     # One spelling only: otherwise the same certificate has many payloads.
     if canonical != raw:
         _garbage("编码不规范")
-    return SignedCertificate.from_dict(data)
+    signed = SignedCertificate.from_dict(data)
+    # raw is canonical with keys cert < kid < sig, and kid and sig (checked above) hold
+    # neither quotes nor commas, so the certificate's canonical JSON sits between the two
+    # markers: reuse it rather than serialize the certificate again.
+    covered = raw[len(_CERT_START) : raw.rindex(_KID_START)]
+    return replace(signed, covered=covered)
 
 
 def _no_constant(name: str) -> NoReturn:

@@ -7,7 +7,7 @@ from datetime import date
 from enum import StrEnum
 
 from shared.certs.model import Certificate, CertificateError
-from shared.certs.signing import KeyRing, SignedCertificate, parse_payload, signing_bytes
+from shared.certs.signing import KeyRing, SignedCertificate, parse_payload
 from shared.certs.status import SignedStatusList, StatusListError, verify_status_list
 from shared.ids.masking import mask_id_number
 
@@ -98,7 +98,7 @@ def verify(
             VerdictCode.WRONG_ISSUER,
             f"签发密钥不属于证照所载颁发机构“{cert.issuer_name}”，证照不可信",
         )
-    if not keyring.check(key.kid, signing_bytes(cert), signed.signature):
+    if not keyring.check(key.kid, signed.signed_bytes(), signed.signature):
         return verdict(VerdictCode.BAD_SIGNATURE, "签名不符，证照内容可能被篡改")
     if not key.signs_on(cert.issue_date):
         if cert.issue_date < key.active_from:

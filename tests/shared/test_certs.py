@@ -189,6 +189,7 @@ def test_payload_round_trip_and_valid_verdict() -> None:
     assert PAYLOAD.startswith("SJC1.")
     assert len(PAYLOAD) < 2000  # fits one QR code
     assert parse_payload(PAYLOAD) == SIGNED
+    assert parse_payload(PAYLOAD).signed_bytes() == signing_bytes(CERT)  # sliced, not rebuilt
     verdict = verify(PAYLOAD, RING, EMPTY_LIST, TODAY)
     assert verdict.ok and verdict.code is VerdictCode.VALID
     assert verdict.message == "证照有效（状态截至 2026-11-27）"
