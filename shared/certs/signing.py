@@ -286,13 +286,14 @@ class SignedCertificate:
 
     certificate: Certificate
     signature: bytes
-    # The bytes the signature covers, when already at hand (parse_payload slices them
-    # out of the payload); None: computed from the certificate.
-    covered: bytes | None = field(default=None, compare=False, repr=False)
+    # The bytes the signature covers when already at hand: only parse_payload sets it
+    # (sliced out of the payload, equal to signing_bytes by construction); not an
+    # argument, so no caller can pair a certificate with other signed bytes.
+    _covered: bytes | None = field(default=None, init=False, compare=False, repr=False)
 
     def signed_bytes(self) -> bytes:
         """What the signature covers: :func:`signing_bytes` of the certificate."""
-        return signing_bytes(self.certificate) if self.covered is None else self.covered
+        return signing_bytes(self.certificate) if self._covered is None else self._covered
 
     @property
     def kid(self) -> str:
@@ -387,8 +388,8 @@ def parse_payload(text: str) -> SignedCertificate:
     # raw is canonical with keys cert < kid < sig, and kid and sig (checked above) hold
     # neither quotes nor commas, so the certificate's canonical JSON sits between the two
     # markers: reuse it rather than serialize the certificate again.
-    covered = raw[len(_CERT_START) : raw.rindex(_KID_START)]
-    return replace(signed, covered=covered)
+    object.__setattr__(signed, "_covered", raw[len(_CERT_START) : raw.rindex(_KID_START)])
+    return signed
 
 
 def _no_constant(name: str) -> NoReturn:

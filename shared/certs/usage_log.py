@@ -198,8 +198,8 @@ def check_chain(entries: Sequence[UsageEntry], anchor: ChainAnchor | None = None
     """Check a node's entries in order, stopping at the first fault.
 
     Without ``anchor`` the entries must be the whole log, from seq 1. With it they may
-    be the whole log or only what follows the anchor; either way the hub's accepted
-    history must be part of them unchanged, or the report says ``fork``. Faults:
+    be the whole log, a part overlapping the anchor or only what follows it; what the
+    hub accepted must match (or be joined) unchanged, or the report says ``fork``. Faults:
     ``gap`` (a seq missing, repeated or out of order), ``rewritten`` (an entry's hash
     does not match its content), ``broken_link`` (``prev_hash`` is not the previous
     entry's hash), ``fork`` (the chain disagrees with, or stops before, the anchor).
@@ -216,6 +216,9 @@ def check_chain(entries: Sequence[UsageEntry], anchor: ChainAnchor | None = None
         prev_seq, prev_hash = anchor.seq, anchor.hash
     elif anchor is not None and first.seq > anchor.seq + 1:
         return fail("gap", anchor.seq + 1, f"缺少中心已确认的第 {anchor.seq} 条之后的条目", 0)
+    elif anchor is not None and first.seq <= anchor.seq:
+        # A resend overlapping what the hub has: the entry at the anchor must match.
+        prev_seq, prev_hash = first.seq - 1, first.prev_hash
     elif first.seq == 1:
         prev_seq, prev_hash = 0, GENESIS
     else:

@@ -602,6 +602,7 @@ def test_chain_fork_against_the_anchor() -> None:
     # The batch after the anchor is fine on its own and joins the anchor.
     assert check_chain(entries[3:], anchor).ok
     assert check_chain(entries, anchor).ok
+    assert check_chain(entries[2:], anchor).ok  # a resend overlapping the anchor
     # The node rewrote entry 2 and recomputed everything after it: consistent in
     # itself, but not the history the hub already accepted.
     forged = entries[:1]
@@ -610,6 +611,7 @@ def test_chain_fork_against_the_anchor() -> None:
     assert check_chain(forged).ok
     report = check_chain(forged, anchor)
     assert report.problem == "fork" and report.first_bad_seq == 3
+    assert check_chain(forged[1:], anchor).problem == "fork"
     report = check_chain(forged[3:], anchor)
     assert report.problem == "fork" and report.first_bad_seq == 4
     # Cut back to before the anchor.
