@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-fast bench lint typecheck fmt openapi clean
+.PHONY: help install demo test test-fast bench bench-certs lint typecheck fmt openapi clean
 
 help: ## List every task
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,6 +34,9 @@ test-fast: $(STAMP) ## Run the tests without the slow multi-process ones
 
 bench: $(STAMP) ## Sync benchmark: real processes on 127.0.0.1; exits 1 if a target is missed
 	$(BIN)/python bench/sync.py
+
+bench-certs: $(STAMP) ## Certificate verify() rate on one core; exits 1 below 5,000/s
+	$(BIN)/python bench/certs.py
 
 lint: $(STAMP) ## ruff check
 	$(BIN)/ruff check .

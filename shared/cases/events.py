@@ -43,6 +43,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+# Re-exported (``as``): shared.cases exposes canonical_json as part of its API.
+from shared.canonical import canonical_json as canonical_json
 from shared.clock import CHINA_TZ
 from shared.errors import InvalidInput, InvalidParam
 
@@ -387,13 +389,6 @@ def new_event_id(now: datetime) -> str:
     value = (millis << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b
     text = f"{value:032x}"
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
-
-
-def canonical_json(obj: Any) -> bytes:
-    """Bytes that are the same for equal JSON data on every node: what signatures cover."""
-    return json.dumps(
-        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
 
 
 def _is_uuid(value: object) -> bool:

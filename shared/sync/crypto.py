@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import os
 import secrets
 from dataclasses import dataclass
@@ -21,6 +20,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+# Re-exported (``as``): code and tests import canonical_json from here too.
+from shared.canonical import canonical_json as canonical_json
 from shared.errors import Unauthenticated
 
 #: Seconds a signed request's timestamp may differ from the receiver's clock.
@@ -30,11 +31,6 @@ H_NODE = "X-Sanji-Node"
 H_TIME = "X-Sanji-Timestamp"
 H_NONCE = "X-Sanji-Nonce"
 H_SIG = "X-Sanji-Signature"
-
-
-def canonical_json(obj: Any) -> bytes:
-    """Sorted keys, no spaces, UTF-8: the bytes that signatures cover."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def b64(data: bytes) -> str:

@@ -11,6 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 APPS = ("county_hub", "town_node", "village_portal")
 PURE = (
     "shared/calendar",
+    "shared/canonical.py",
+    "shared/certs",
     "shared/ids",
     "shared/authority.py",
     "shared/errors.py",

@@ -1,0 +1,138 @@
+"""Offline verification of a certificate: one pure function, one verdict in plain Chinese."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from shared.certs.model import Certificate, CertificateError
+from shared.certs.signing import KeyRing, SignedCertificate, parse_payload
+from shared.certs.status import SignedStatusList, StatusListError, verify_status_list
+from shared.ids.masking import mask_id_number
+
+
+class VerdictCode(StrEnum):
+    """What a verification found; the first failing check wins (in this order)."""
+
+    VALID = "valid"
+    MALFORMED = "malformed"
+    BAD_IDENTIFIER = "bad_identifier"
+    UNKNOWN_KEY = "unknown_key"
+    WRONG_ISSUER = "wrong_issuer"
+    BAD_SIGNATURE = "bad_signature"
+    KEY_RETIRED = "key_retired"
+    BAD_STATUS_LIST = "bad_status_list"
+    REVOKED = "revoked"
+    SUPERSEDED = "superseded"
+    NOT_YET_VALID = "not_yet_valid"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of :func:`verify`.
+
+    ``certificate`` is set once the payload parsed (also when a later check failed, so
+    a page can say *which* certificate is bad); it holds the full holder code, so pages
+    and logs show ``holder_code_masked`` instead.
+    """
+
+    ok: bool
+    code: VerdictCode
+    message: str
+    as_of: date | None = None  # the status list's date, once it was consulted
+    holder_code_masked: str | None = None
+    identifier: str | None = None
+    certificate: Certificate | None = None
+
+
+def verify(
+    payload_or_signed: str | SignedCertificate,
+    keyring: KeyRing,
+    status_list: SignedStatusList,
+    on: date,
+) -> Verdict:
+    """Check a scanned payload (or a signed certificate) as of day ``on``, offline.
+
+    In order: it parses; its identifier's check character holds and matches the
+    record; the key id is in ``keyring`` as a certificate key of the certificate's
+    issuer; the signature holds; the key was allowed to sign on the issue date; the
+    status list is the hub's (else ``bad_status_list``) and does not list it as revoked
+    or superseded from a day on or before ``on``; ``on`` is within its validity.
+    Never raises for bad input: every failure is a verdict.
+    """
+    if isinstance(payload_or_signed, SignedCertificate):
+        signed = payload_or_signed
+    else:
+        try:
+            signed = parse_payload(payload_or_signed)
+        except CertificateError as exc:
+            code = (
+                VerdictCode.BAD_IDENTIFIER
+                if exc.code == "bad_identifier"
+                else VerdictCode.MALFORMED
+            )
+            return Verdict(False, code, exc.detail)
+    cert = signed.certificate
+
+    def verdict(code: VerdictCode, message: str, as_of: date | None = None) -> Verdict:
+        return Verdict(
+            ok=code is VerdictCode.VALID,
+            code=code,
+            message=message,
+            as_of=as_of,
+            holder_code_masked=mask_id_number(cert.holder_code),
+            identifier=cert.identifier,
+            certificate=cert,
+        )
+
+    key = keyring.get(signed.kid)
+    if key is None or key.usage != "certificate":
+        return verdict(
+            VerdictCode.UNKNOWN_KEY,
+            f"签发密钥（{signed.kid}）未登记，无法核验；请同步最新的签发机构公钥后重试",
+        )
+    if key.issuer_code != cert.issuer_code:
+        return verdict(
+            VerdictCode.WRONG_ISSUER,
+            f"签发密钥不属于证照所载颁发机构“{cert.issuer_name}”，证照不可信",
+        )
+    if not keyring.check(key.kid, signed.signed_bytes(), signed.signature):
+        return verdict(VerdictCode.BAD_SIGNATURE, "签名不符，证照内容可能被篡改")
+    if not key.signs_on(cert.issue_date):
+        if cert.issue_date < key.active_from:
+            why = f"颁证日期 {cert.issue_date} 早于该密钥启用日期 {key.active_from}"
+        else:
+            why = f"该密钥已于 {key.retired_at} 停用，不能签发 {cert.issue_date} 的证照"
+        return verdict(VerdictCode.KEY_RETIRED, f"签发密钥在颁证日期不可用：{why}")
+
+    try:
+        listed = verify_status_list(status_list, keyring)
+    except StatusListError as exc:
+        return verdict(
+            VerdictCode.BAD_STATUS_LIST,
+            f"无法确认证照状态：{exc.detail}；请重新同步证照状态名单",
+        )
+    as_of = listed.as_of
+    entry = listed.status_of(cert.identifier, on)
+    if entry is not None and entry.status == "revoked":
+        return verdict(
+            VerdictCode.REVOKED,
+            f"证照已被吊销：原因：{entry.reason}（自 {entry.since} 起；状态截至 {as_of}）",
+            as_of,
+        )
+    if entry is not None:
+        return verdict(
+            VerdictCode.SUPERSEDED,
+            f"证照已被新版本替代（新证照标识 {entry.superseded_by}；原因：{entry.reason}；"
+            f"自 {entry.since} 起；状态截至 {as_of}），请使用新证照",
+            as_of,
+        )
+    if on < cert.valid_from:
+        return verdict(
+            VerdictCode.NOT_YET_VALID, f"证照尚未生效：自 {cert.valid_from} 起有效", as_of
+        )
+    if cert.valid_to is not None and on > cert.valid_to:
+        return verdict(VerdictCode.EXPIRED, f"证照已过有效期：有效期至 {cert.valid_to}", as_of)
+    return verdict(VerdictCode.VALID, f"证照有效（状态截至 {as_of}）", as_of)
