@@ -29,11 +29,20 @@ def _register(app: Flask, api: Api) -> None:
     api.register_blueprint(accounts, url_prefix="/api/v1/accounts")
 
     from county_hub.cases.view import HubCatalog
+    from county_hub.certs.api import blp as registry
+    from county_hub.certs.lookup import hub_lookup, peer_lookup
+    from county_hub.certs.services import after_case_change
     from shared.casework.api import blp as cases
+    from shared.certwork.api import blp as certificates
     from shared.sync.web import blp as sync
 
     app.extensions["sanji.catalog"] = HubCatalog
+    app.extensions["sanji.cert_lookup"] = hub_lookup
+    app.extensions["sanji.cert_lookup_peer"] = peer_lookup
+    app.extensions["sanji.after_case_change"] = after_case_change
     api.register_blueprint(cases, url_prefix="/api/v1/cases")
+    api.register_blueprint(certificates, url_prefix="/api/v1/certificates")
+    api.register_blueprint(registry, url_prefix="/api/v1/certificates")
     api.register_blueprint(sync, url_prefix="/api/v1/sync")
 
     from county_hub import pages

@@ -49,7 +49,8 @@ def certificate_type_data(cert: CertificateType) -> dict[str, Any]:
 
 def publish_everything(session: Session, *, clock: Clock) -> int:
     """Announce every region, department, certificate type, calendar year, published
-    item, published batch and account; returns how many changes were written."""
+    item, published batch, account, certificate key and the certificate status list;
+    returns how many changes were written."""
     count = 0
     for region in session.scalars(select(Region).order_by(Region.code)):
         record_change(session, "region", region.code, region_data(region), clock=clock)
@@ -80,5 +81,14 @@ def publish_everything(session: Session, *, clock: Clock) -> int:
             count += 1
     for account in session.scalars(select(Account).order_by(Account.username)):
         accounts.announce(session, account, clock=clock)
+        count += 1
+    from county_hub.certs import services as certs
+    from county_hub.certs.models import IssuerKeyRow
+
+    for key in session.scalars(select(IssuerKeyRow).order_by(IssuerKeyRow.created_at)):
+        certs.announce_key(session, key, clock=clock)
+        count += 1
+    if count:  # every node needs a signed status list to verify, even an empty one
+        certs.publish_status_list(session, clock=clock)
         count += 1
     return count

@@ -1,11 +1,13 @@
 """Every hub model, imported in one place so metadata and migrations see them all."""
 
 from county_hub.catalog.models import CertificateType, ItemMaterial, ItemVersion, ServiceItem
+from county_hub.certs.models import CertificateRow, IssuerKeyRow
 from county_hub.db import Base
 from county_hub.delegation.models import BatchItem, BatchTown, DelegationBatch
 from county_hub.org.models import Department, Region
 from shared.accounts.models import Account
 from shared.calendar_store import CalendarYear
+from shared.certwork.models import CertUsageRow, UsageAlert
 from shared.db import CommonBase
 from shared.sync.models import (
     CaseCounter,
@@ -32,10 +34,13 @@ __all__ = [
     "CaseCounter",
     "CaseEventRow",
     "CaseRow",
+    "CertUsageRow",
+    "CertificateRow",
     "CertificateType",
     "DelegationBatch",
     "Department",
     "EnrollToken",
+    "IssuerKeyRow",
     "ItemMaterial",
     "ItemVersion",
     "MasterChange",
@@ -45,4 +50,5 @@ __all__ = [
     "SeenNonce",
     "ServiceItem",
     "SyncState",
+    "UsageAlert",
 ]

@@ -89,6 +89,15 @@ class Conflict(DomainError):
 
 
 @dataclass
+class Unavailable(DomainError):
+    """Something this node needs is out of reach (e.g. the county while offline)."""
+
+    status: int = 503
+    slug: str = "unavailable"
+    title: str = "暂时无法完成"
+
+
+@dataclass
 class CalendarYearUnknown(DomainError):
     """A date falls in a year whose official holiday schedule nobody has published.
 

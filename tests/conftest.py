@@ -65,7 +65,11 @@ def hub_engine(
     else:
         engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('hub') / 'hub.sqlite3'}")
     upgrade(ROOT / "county_hub" / "migrations", engine)
-    with unit_of_work(make_sessionmaker(engine, info={"signer": HUB_KEY})) as session:
+    keys = str(tmp_path_factory.mktemp("hub-data"))
+    engine.info_data_dir = keys  # type: ignore[attr-defined]  # the departments' signing keys
+    with unit_of_work(
+        make_sessionmaker(engine, info={"signer": HUB_KEY, "data_dir": keys})
+    ) as session:
         seed_demo(session, FixedClock())
     yield engine
     engine.dispose()
@@ -99,7 +103,12 @@ def _bound_app(
         tier.key = key
     tier.engine.dispose()
     tier.sessions = make_sessionmaker(
-        connection, join_transaction_mode="create_savepoint", info={"signer": tier.key}
+        connection,
+        join_transaction_mode="create_savepoint",
+        info={
+            "signer": tier.key,
+            "data_dir": getattr(engine, "info_data_dir", None) or app.config["DATA_DIR"],
+        },
     )
     try:
         yield app

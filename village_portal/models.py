@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shared.certwork.models
 import shared.replica.models
 import shared.sync.models  # noqa: F401  (registers the case and sync tables)
 from shared.accounts.models import Account

@@ -34,6 +34,16 @@ class CertificateType(Base):
     name: Mapped[str] = mapped_column(String(100))
     issuing_department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
     note: Mapped[str] = mapped_column(String(500), default="")
+    type_code: Mapped[str | None] = mapped_column(
+        String(21), comment="GB/T 36904 类型代码: defining body's USCC + 3 digits"
+    )
+    holder_kind: Mapped[str] = mapped_column(
+        String(3),
+        default="111",
+        server_default="111",
+        comment="111 persons (ID number) | 001 organisations (USCC)",
+    )
+    validity_years: Mapped[int | None] = mapped_column(comment="None = 长期有效")
 
 
 class ServiceItem(Base):

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from county_hub.accounts.models import Account
 from county_hub.catalog.models import CertificateType, ServiceItem
 from county_hub.catalog.services import Reference, add_item, check_item_rules, parse_item_data
+from county_hub.certs.demo import seed_certificates
 from county_hub.delegation.services import publish_batch, save_batch
 from county_hub.feed import publish_everything
 from county_hub.org.models import Department, Region, RegionLevel
@@ -119,13 +120,19 @@ def seed_departments(session: Session) -> dict[str, Department]:
         session.add(dept)
         departments[dept.code] = dept
     session.flush()
-    for row in _data_rows("certificate_types.csv"):
+    for number, row in enumerate(_data_rows("certificate_types.csv"), start=1):
+        # GB/T 36904 type codes are the defining body's USCC + 3 digits; the real national
+        # codes are not known to us, so the demo derives them from the issuing department.
+        definer = departments[row["issuing_department"] or "wjj"]
         session.add(
             CertificateType(
                 code=row["code"],
                 name=row["name"],
                 issuing_department_code=row["issuing_department"] or None,
                 note=row.get("note", "")[:500],
+                type_code=f"{definer.uscc}{number:03d}",
+                holder_kind=row["holder_kind"],
+                validity_years=int(row["validity_years"]) if row["validity_years"] else None,
             )
         )
     return departments
@@ -500,6 +507,7 @@ def seed_demo(session: Session, clock: Clock, *, seed: int = 610727) -> dict[str
     drafts = seed_catalog(session, clock, rng)
     seed_delegation(session, drafts, clock, rng)
     session.flush()
+    certificates = seed_certificates(session, clock)
     # Batches announced themselves when published; the feed starts over complete and in
     # dependency order so a new node can apply it front to back.
     session.execute(delete(MasterChange))
@@ -509,4 +517,5 @@ def seed_demo(session: Session, clock: Clock, *, seed: int = 610727) -> dict[str
         "accounts": accounts,
         "real_items": sum(d.real for d in drafts),
         "changes": changes,
+        "certificates": certificates,
     }

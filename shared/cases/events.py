@@ -28,6 +28,9 @@ Payload conventions (JSON data; ``date`` values are ``"YYYY-MM-DD"`` strings):
 - ``decided``: ``{approve (bool), reason}``
 - ``delivered``: ``{method}``
 - ``withdrawn`` / ``terminated`` / ``voided``: ``{reason}``
+- ``certificate_issued`` (the hub only, after approval): ``{identifier, name, number,
+  valid_from, valid_to (date | null), payload (the signed QR payload, see
+  docs/certificates.md)}`` — the signed certificate travels down with the case.
 """
 
 from __future__ import annotations
@@ -143,6 +146,7 @@ class EventType(StrEnum):
     WITHDRAWN = "withdrawn"
     TERMINATED = "terminated"
     VOIDED = "voided"
+    CERTIFICATE_ISSUED = "certificate_issued"
 
     @property
     def label(self) -> str:
@@ -164,6 +168,7 @@ _EVENT_LABELS: dict[EventType, str] = {
     EventType.WITHDRAWN: "撤回",
     EventType.TERMINATED: "终止",
     EventType.VOIDED: "作废",
+    EventType.CERTIFICATE_ISSUED: "电子证照签发",
 }
 
 

@@ -57,6 +57,7 @@ _FROM: dict[EventType, frozenset[CaseStatus]] = {
     T.WITHDRAWN: frozenset({S.SUBMITTED, S.SUPPLEMENT_REQUESTED, S.ACCEPTED, S.SUSPENDED}),
     T.TERMINATED: frozenset({S.SUPPLEMENT_REQUESTED, S.ACCEPTED, S.SUSPENDED}),
     T.VOIDED: frozenset(set(CaseStatus) - {S.VOIDED}),
+    T.CERTIFICATE_ISSUED: frozenset({S.CONCLUDED, S.DELIVERED}),
 }
 
 RefusalKind = Literal["conflict", "forbidden", "invalid"]
@@ -113,6 +114,7 @@ class CaseState:
     extension_days: int = 0
     concluded_at: datetime | None = None
     delivered: bool = False
+    certificates: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
     anomalies: list[dict[str, Any]] = field(default_factory=list)
     lamport: int = 0
@@ -181,6 +183,7 @@ class CaseState:
             "extension_days": self.extension_days,
             "concluded_at": _iso(self.concluded_at),
             "delivered": self.delivered,
+            "certificates": copy.deepcopy(self.certificates),
             "history": copy.deepcopy(self.history),
             "anomalies": copy.deepcopy(self.anomalies),
             "lamport": self.lamport,
@@ -279,6 +282,8 @@ def allowed_origins(
             return frozenset({handler, acceptor})
         case T.VOIDED:
             return frozenset({handler, county})
+        case T.CERTIFICATE_ISSUED:
+            return frozenset({county})  # the departments' signing keys are kept at the hub
 
 
 # --- checking -------------------------------------------------------------------------
@@ -417,6 +422,18 @@ def _rule_delivered(state: CaseState, event: Event) -> Refusal | None:
     return None
 
 
+def _rule_certificate_issued(state: CaseState, event: Event) -> Refusal | None:
+    for name in ("identifier", "name", "number", "payload", "valid_from"):
+        if not isinstance(event.payload.get(name), str) or not event.payload[name]:
+            raise _Bad(f"缺少 {name}")
+    _opt_str(event.payload, "valid_to")
+    if state.outcome is not Outcome.APPROVED:
+        return Refusal("not_approved", "办件未获准予，不能签发证照", "conflict")
+    if any(c["identifier"] == event.payload["identifier"] for c in state.certificates):
+        return Refusal("already_issued", "该证照已签发", "conflict")
+    return None
+
+
 _RULES = {
     T.SUPPLEMENT_REQUESTED: _rule_supplement_requested,
     T.SUPPLIED: _rule_supplied,
@@ -430,6 +447,7 @@ _RULES = {
     T.WITHDRAWN: _rule_reason_only,
     T.TERMINATED: _rule_reason_only,
     T.VOIDED: _rule_reason_only,
+    T.CERTIFICATE_ISSUED: _rule_certificate_issued,
 }
 
 
@@ -487,6 +505,9 @@ def _apply(state: CaseState, event: Event) -> None:
             state.status = S.TERMINATED
         case T.VOIDED:
             state.status = S.VOIDED
+        case T.CERTIFICATE_ISSUED:
+            keep = ("identifier", "name", "number", "valid_from", "valid_to", "payload")
+            state.certificates = [*state.certificates, {k: p.get(k) for k in keep}]
     state.history.append(
         {
             "id": event.id,

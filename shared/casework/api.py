@@ -27,6 +27,18 @@ def _acked() -> bool:
     return current_tier().name == "hub"
 
 
+def after_change(session: Any, state: Any) -> Any:
+    """Let the tier react to a case change in the same transaction (the hub issues the
+    result certificate of an approval)."""
+    hook = current_app.extensions.get("sanji.after_case_change")
+    if hook is None:
+        return state
+    tier = current_tier()
+    return hook(
+        session, state, clock=tier.clock, county=current_app.config.get("COUNTY_CODE", "610727")
+    )
+
+
 def _out(state: Any) -> dict[str, Any]:
     data: dict[str, Any] = state.to_dict(masked=True)
     # Written here but not yet confirmed upstream: shown to staff as "待上传".
@@ -102,5 +114,6 @@ def act(data: dict[str, Any], case_no: str) -> dict[str, Any]:
         clock=tier.clock,
         acked=_acked(),
     )
+    state = after_change(session, state)
     session.commit()
     return _out(state)

@@ -327,10 +327,26 @@ class SyncClient:
             "children": children,
         }
 
+    def push_usage(self) -> dict[str, int]:
+        """Send the certificate usage log (ours and what we relay) to be chain-checked."""
+        from shared.certwork import sync as usage
+
+        def call(path: str, body: Any) -> Any:
+            return self._call("POST", path, body=body).json()
+
+        totals = {"usage_sent": 0, "usage_refused": 0}
+        while True:
+            with unit_of_work(self.sessions) as session:
+                done = usage.push(session, call)
+            totals = {k: totals[k] + done[k] for k in totals}
+            if done["usage_sent"] < usage.BATCH or done["usage_refused"]:
+                return totals
+
     def run_once(self) -> dict[str, Any]:
-        """One full cycle: master down, events up, events down. Records success."""
+        """One full cycle: master down, events and usage log up, events down."""
         master = self.pull_master()
         pushed = self.push()
+        pushed |= self.push_usage()
         pulled = self.pull_events()
         with unit_of_work(self.sessions) as session:
             state.put(session, "last_success", self.clock.now().isoformat())

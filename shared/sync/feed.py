@@ -15,7 +15,17 @@ from shared.clock import Clock, to_china
 from shared.sync.crypto import NodeKey, change_payload, verify
 from shared.sync.models import MasterChange
 
-ENTITIES = ("region", "department", "certificate_type", "item", "batch", "account", "calendar_year")
+ENTITIES = (
+    "region",
+    "department",
+    "certificate_type",
+    "item",
+    "batch",
+    "account",
+    "calendar_year",
+    "issuer_key",
+    "cert_status",
+)
 
 
 def jsonable(value: Any) -> Any:

@@ -169,6 +169,35 @@ def push() -> Response:
     return _respond(reply.to_dict())
 
 
+@blp.route("/usage", methods=["POST"])
+def push_usage() -> Response:
+    """Take a node's certificate usage log entries; the hash chain is checked per node"""
+    from shared.certwork import sync as usage
+
+    session = db_session()
+    peer = _peer(request.get_data(cache=True))
+    session.commit()
+    has_upstream = state.get(session, "upstream") is not None
+    reply = usage.receive(session, peer.node, _json_body(_body()), acked=not has_upstream)
+    session.commit()
+    return _respond(reply)
+
+
+@blp.route("/certificates/lookup", methods=["POST"])
+def certificate_lookup() -> Response:
+    """A node's purpose-bound certificate look-up (answered by the hub, relayed by towns)"""
+    from shared.certwork.forward import check_peer_request
+
+    session = db_session()
+    peer = _peer(request.get_data(cache=True))
+    session.commit()
+    args = check_peer_request(peer, _json_body(_body()))
+    handler = current_app.extensions["sanji.cert_lookup_peer"]
+    items = handler(session, peer, args, tier=current_tier())
+    session.commit()
+    return _respond({"items": items})
+
+
 @blp.route("/events")
 @blp.arguments(PageArgsSchema, location="query")
 def pull(args: dict[str, Any]) -> Response:

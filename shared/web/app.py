@@ -72,7 +72,9 @@ def build_app(
         node_code=app.config["NODE_CODE"],
         engine=engine,
         # The node's key signs what it writes (the hub: master changes; see shared.sync).
-        sessions=make_sessionmaker(engine, info={"signer": key}),
+        sessions=make_sessionmaker(
+            engine, info={"signer": key, "data_dir": app.config["DATA_DIR"]}
+        ),
         key=key,
         clock=clock,
     )

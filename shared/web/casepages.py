@@ -215,6 +215,9 @@ def act(case_no: str) -> Response:
             clock=tier.clock,
             acked=tier.name == "hub",
         )
+        from shared.casework.api import after_change
+
+        state = after_change(db, state)
     except DomainError as err:
         db.rollback()
         flash(err.detail, "error")

@@ -13,13 +13,18 @@ from shared.web.smorest import Api
 
 def register_node(app: Flask, api: Api) -> None:
     from shared.casework.api import blp as cases
+    from shared.certwork.api import blp as certificates
+    from shared.certwork.forward import forward_lookup, relay_lookup
     from shared.replica.api import blp as catalog
     from shared.replica.view import ReplicaCatalog
     from shared.sync.web import blp as sync
     from shared.web import home
 
     app.extensions["sanji.catalog"] = ReplicaCatalog
+    app.extensions["sanji.cert_lookup"] = forward_lookup
+    app.extensions["sanji.cert_lookup_peer"] = relay_lookup
     api.register_blueprint(catalog, url_prefix="/api/v1/catalog")
     api.register_blueprint(cases, url_prefix="/api/v1/cases")
+    api.register_blueprint(certificates, url_prefix="/api/v1/certificates")
     api.register_blueprint(sync, url_prefix="/api/v1/sync")
     home.init_app(app)

@@ -53,6 +53,8 @@ def test_file_accept_decide_deliver_at_the_hub(hub: FlaskClient) -> None:
         f"/api/v1/cases/{no}/actions", json={"action": "decide", "approve": True}, headers=reviewer
     ).get_json()
     assert (decided["status"], decided["outcome"]) == ("concluded", "approved")
+    [licence] = decided["certificates"]  # the approval issued the 食品经营许可证 at once
+    assert licence["name"] == "食品经营许可证" and licence["payload"].startswith("SJC1.")
     again = hub.post(f"/api/v1/cases/{no}/actions", json={"action": "accept"}, headers=reviewer)
     assert again.status_code == 409 and "已办结" in again.get_json()["detail"]
     delivered = hub.post(
@@ -60,7 +62,13 @@ def test_file_accept_decide_deliver_at_the_hub(hub: FlaskClient) -> None:
     )
     assert delivered.get_json()["status"] == "delivered"
     history = hub.get(f"/api/v1/cases/{no}", headers=reviewer).get_json()["history"]
-    assert [h["type"] for h in history] == ["submitted", "accepted", "decided", "delivered"]
+    assert [h["type"] for h in history] == [
+        "submitted",
+        "accepted",
+        "decided",
+        "certificate_issued",
+        "delivered",
+    ]
     listed = hub.get("/api/v1/cases", headers=reviewer).get_json()
     assert listed["items"][0]["case_no"] == no and "*" in listed["items"][0]["applicant_id"]
 

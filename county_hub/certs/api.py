@@ -1,0 +1,156 @@
+"""The hub's certificate registry API: a certificate, revoke, rotate keys, who used mine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask import current_app
+from marshmallow import validate as v
+from sqlalchemy import select
+
+from county_hub.certs import services
+from county_hub.certs.models import CertificateRow, CertStatus
+from shared.accounts.models import Role
+from shared.accounts.services import require_role
+from shared.certs import holder_ref
+from shared.certwork.models import CertUsageRow, UsageAlert
+from shared.certwork.schemas import UsageArgsSchema
+from shared.certwork.services import holder_key
+from shared.errors import NotFound
+from shared.ids.masking import mask_id_number
+from shared.web.app import current_tier, db_session
+from shared.web.auth import current_actor
+from shared.web.smorest import Blueprint
+
+blp = Blueprint(
+    "certificate_registry", __name__, description="县级证照库：状态变更、密钥轮换、用证记录"
+)
+
+
+class RevokeSchema(ma.Schema):
+    reason = ma.fields.String(
+        required=True, validate=v.Length(min=2, max=500, error="请写明吊销或注销的原因")
+    )
+
+
+class RotateSchema(ma.Schema):
+    department = ma.fields.String(required=True, validate=v.Length(min=1, max=32))
+    usage = ma.fields.String(
+        load_default="certificate", validate=v.OneOf(["certificate", "status"])
+    )
+
+
+@blp.route("/registry/<string:identifier>")
+@blp.auth_required
+@blp.response(200)
+def get_certificate(identifier: str) -> dict[str, Any]:
+    """One certificate of the registry with its status (holder code masked)"""
+    actor = current_actor()
+    require_role(actor, Role.ADMIN, Role.SUPERVISOR, Role.DEPT_REVIEWER, action="查看证照库")
+    cert = db_session().get(CertificateRow, identifier)
+    if cert is None:
+        raise NotFound(detail=f"证照 {identifier} 不存在")
+    data = services.record(cert)
+    data["holder_code"] = mask_id_number(cert.holder_code)
+    return data
+
+
+@blp.route("/registry/<string:identifier>/revoke", methods=["POST"])
+@blp.auth_required
+@blp.arguments(RevokeSchema)
+@blp.response(200)
+@blp.alt_response(409, description="证照已吊销或已换发")
+def revoke(data: dict[str, Any], identifier: str) -> dict[str, Any]:
+    """Revoke a certificate from today; a new signed status list goes to every node"""
+    session = db_session()
+    cert = services.change_status(
+        session,
+        current_actor(),
+        identifier,
+        status=CertStatus.REVOKED,
+        reason=data["reason"],
+        clock=current_tier().clock,
+    )
+    session.commit()
+    record = services.record(cert)
+    record["holder_code"] = mask_id_number(cert.holder_code)
+    return record
+
+
+@blp.route("/keys/rotate", methods=["POST"])
+@blp.auth_required
+@blp.arguments(RotateSchema)
+@blp.response(201)
+def rotate(data: dict[str, Any]) -> dict[str, Any]:
+    """Retire a department's signing key from today and start a new one"""
+    session = db_session()
+    row = services.rotate_key(
+        session,
+        current_actor(),
+        data["department"],
+        usage=data["usage"],
+        clock=current_tier().clock,
+    )
+    session.commit()
+    return {"kid": row.kid, "department": row.department_code, "active_from": str(row.active_from)}
+
+
+@blp.route("/usage")
+@blp.auth_required
+@blp.arguments(UsageArgsSchema, location="query")
+@blp.response(200)
+def usage(args: dict[str, Any]) -> dict[str, Any]:
+    """Who used a holder's certificates: every look-up and verification, from every node"""
+    actor = current_actor()
+    require_role(actor, Role.ADMIN, Role.SUPERVISOR, action="查询用证记录")
+    session = db_session()
+    holder = str(args["holder"]).upper()
+    ref = holder_ref(args["holder_type"], holder, key=holder_key(_county()))
+    mine = select(CertificateRow.identifier).where(CertificateRow.holder_code == holder)
+    rows = session.scalars(
+        select(CertUsageRow)
+        .where((CertUsageRow.holder_ref == ref) | CertUsageRow.certificate.in_(mine))
+        .order_by(CertUsageRow.at.desc())
+        .limit(500)
+    ).all()
+    return {
+        "holder": mask_id_number(holder),
+        "items": [
+            {
+                "at": r.at.isoformat(),
+                "node": r.node,
+                "actor": r.actor,
+                "action": r.action,
+                "case_no": r.case_no,
+                "purpose": r.purpose,
+                "certificate": r.certificate,
+            }
+            for r in rows
+        ],
+    }
+
+
+@blp.route("/usage/alerts")
+@blp.auth_required
+@blp.response(200)
+def usage_alerts() -> list[dict[str, Any]]:
+    """Usage logs that failed the chain check (gap, rewrite, fork), per node"""
+    require_role(current_actor(), Role.ADMIN, Role.SUPERVISOR, action="查看用证日志告警")
+    rows = db_session().scalars(
+        select(UsageAlert).where(UsageAlert.resolved.is_(False)).order_by(UsageAlert.id)
+    )
+    return [
+        {
+            "node": a.node,
+            "seq": a.seq,
+            "problem": a.problem,
+            "reason": a.reason,
+            "at": a.at.isoformat(),
+        }
+        for a in rows
+    ]
+
+
+def _county() -> str:
+    return str(current_app.config.get("COUNTY_CODE", "610727"))
