@@ -44,9 +44,7 @@ def issue_certificates(app: Flask) -> int:
 
     tier = app.extensions["sanji"]
     with unit_of_work(tier.sessions) as session:
-        return issue_due(
-            session, clock=tier.clock, county=app.config.get("COUNTY_CODE", "610727")
-        )
+        return issue_due(session, clock=tier.clock, county=app.config.get("COUNTY_CODE", "610727"))
 
 
 def _hub_jobs(app: Flask) -> list[JobSpec]:

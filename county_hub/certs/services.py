@@ -430,7 +430,7 @@ def record(cert: CertificateRow) -> dict[str, Any]:
         "name": cert.name,
         "number": cert.number,
         "version": cert.version,
-        "issuer_name": cert.signed["certificate"]["issuer_name"],
+        "issuer_name": cert.signed["cert"]["issuer_name"],
         "department": cert.department_code,
         "holder_name": cert.holder_name,
         "holder_code": cert.holder_code,

@@ -86,9 +86,11 @@ def init_app(app: Flask) -> None:
         return {"me": page_actor()}
 
     app.register_blueprint(bp)
+    from shared.certwork import pages as certpages
     from shared.web import casepages
 
     app.register_blueprint(casepages.bp)
+    app.register_blueprint(certpages.bp)
 
 
 def current_tier_name(app: Flask) -> str:

@@ -1,0 +1,231 @@
+"""Certificates at the hub: issuance on approval, offline verification verdicts,
+revocation through a new signed status list, key rotation, purpose-bound look-ups,
+the usage log and "who used my certificates"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from county_hub.certs.demo import BUSINESSES, PEOPLE
+from county_hub.certs.models import CertificateRow, CertStatus
+from county_hub.certs.services import record
+from shared.certs import check_chain
+from shared.certwork.models import CertUsageRow
+from shared.certwork.services import to_entry
+from tests.conftest import case_body, login
+
+
+def _payload(session: Session, holder: str, type_code: str, status: CertStatus) -> str:
+    cert = session.scalar(
+        select(CertificateRow).where(
+            CertificateRow.holder_code == holder,
+            CertificateRow.certificate_type == type_code,
+            CertificateRow.status == status,
+        )
+    )
+    assert cert is not None, (holder, type_code, status)
+    return str(record(cert)["payload"])
+
+
+def _verify(hub: FlaskClient, headers: dict[str, str], payload: str, **extra: str) -> Any:
+    response = hub.post(
+        "/api/v1/certificates/verify", json={"payload": payload, **extra}, headers=headers
+    )
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def test_demo_certificates_verify_with_plain_chinese_verdicts(
+    hub: FlaskClient, hub_session: Session
+) -> None:
+    clerk = login(hub, "town-610727105")
+    shop = BUSINESSES[0].code
+    good = _verify(hub, clerk, _payload(hub_session, shop, "yyzz", CertStatus.VALID))
+    assert good["ok"] and good["code"] == "valid" and "证照有效" in good["message"]
+    assert good["certificate"]["holder_code"] != shop and "*" in good["certificate"]["holder_code"]
+    revoked = _verify(hub, clerk, _payload(hub_session, PEOPLE[2].code, "cjrz", CertStatus.REVOKED))
+    assert (revoked["ok"], revoked["code"]) == (False, "revoked") and "复评" in revoked["message"]
+    old = _verify(hub, clerk, _payload(hub_session, PEOPLE[3].code, "jkzm", CertStatus.SUPERSEDED))
+    assert old["code"] == "superseded"
+    garbage = _verify(hub, clerk, "SJC1.bm90IGEgY2VydGlmaWNhdGU")
+    assert garbage["code"] == "malformed" and not garbage["ok"]
+
+
+def test_a_tampered_payload_never_verifies(hub: FlaskClient, hub_session: Session) -> None:
+    clerk = login(hub, "town-610727105")
+    payload = _payload(hub_session, BUSINESSES[1].code, "spjyxkz", CertStatus.VALID)
+    flipped = payload[:40] + ("A" if payload[40] != "A" else "B") + payload[41:]
+    verdict = _verify(hub, clerk, flipped)
+    assert not verdict["ok"] and verdict["code"] in {"malformed", "bad_signature", "bad_identifier"}
+
+
+def test_approval_issues_and_revocation_reaches_the_status_list(
+    hub: FlaskClient, hub_session: Session
+) -> None:
+    code = hub.get("/api/v1/catalog/items", query_string={"q": "spjyxk"}).get_json()["items"][0][
+        "code"
+    ]
+    reviewer = login(hub, "dept-scjgj")
+    case_no = hub.post("/api/v1/cases", json=case_body(hub, code), headers=reviewer).get_json()[
+        "case_no"
+    ]
+    hub.post(f"/api/v1/cases/{case_no}/actions", json={"action": "accept"}, headers=reviewer)
+    decided = hub.post(
+        f"/api/v1/cases/{case_no}/actions",
+        json={"action": "decide", "approve": True},
+        headers=reviewer,
+    ).get_json()
+    [issued] = decided["certificates"]
+    assert _verify(hub, reviewer, issued["payload"])["ok"]
+
+    identifier = issued["identifier"]
+    other = login(hub, "dept-mzj")
+    denied = hub.post(
+        f"/api/v1/certificates/registry/{identifier}/revoke", json={"reason": "x"}, headers=other
+    )
+    assert denied.status_code in (403, 422)
+    no_reason = hub.post(
+        f"/api/v1/certificates/registry/{identifier}/revoke", json={}, headers=reviewer
+    )
+    assert no_reason.status_code == 422 and no_reason.get_json()["invalid_params"]
+    revoked = hub.post(
+        f"/api/v1/certificates/registry/{identifier}/revoke",
+        json={"reason": "以欺骗手段取得许可"},
+        headers=reviewer,
+    )
+    assert revoked.status_code == 200 and revoked.get_json()["status"] == "revoked"
+    again = hub.post(
+        f"/api/v1/certificates/registry/{identifier}/revoke",
+        json={"reason": "再次吊销"},
+        headers=reviewer,
+    )
+    assert again.status_code == 409
+    verdict = _verify(hub, reviewer, issued["payload"])
+    assert verdict["code"] == "revoked" and "以欺骗手段取得许可" in verdict["message"]
+
+
+def test_key_rotation_keeps_old_certificates_verifiable(
+    hub: FlaskClient, hub_session: Session
+) -> None:
+    admin = login(hub, "admin")
+    old = _payload(hub_session, BUSINESSES[0].code, "yyzz", CertStatus.VALID)
+    assert (
+        hub.post(
+            "/api/v1/certificates/keys/rotate",
+            json={"department": "scjgj"},
+            headers=login(hub, "town-610727105"),
+        ).status_code
+        == 403
+    )
+    rotated = hub.post(
+        "/api/v1/certificates/keys/rotate", json={"department": "scjgj"}, headers=admin
+    )
+    assert rotated.status_code == 201
+    assert _verify(hub, admin, old)["ok"]
+    code = hub.get("/api/v1/catalog/items", query_string={"q": "spjyxk"}).get_json()["items"][0][
+        "code"
+    ]
+    reviewer = login(hub, "dept-scjgj")
+    case_no = hub.post("/api/v1/cases", json=case_body(hub, code), headers=reviewer).get_json()[
+        "case_no"
+    ]
+    hub.post(f"/api/v1/cases/{case_no}/actions", json={"action": "accept"}, headers=reviewer)
+    hub.post(
+        f"/api/v1/cases/{case_no}/actions",
+        json={"action": "decide", "approve": True},
+        headers=reviewer,
+    )
+    new = hub_session.scalar(select(CertificateRow).where(CertificateRow.case_no == case_no))
+    assert new is not None and new.kid == rotated.get_json()["kid"]
+
+
+def test_lookups_are_bound_to_a_case_here_and_its_applicant(
+    hub: FlaskClient, hub_session: Session
+) -> None:
+    code = hub.get("/api/v1/catalog/items", query_string={"q": "spjyxk"}).get_json()["items"][0][
+        "code"
+    ]
+    reviewer = login(hub, "dept-scjgj")
+    body = case_body(hub, code)
+    holder = BUSINESSES[1]
+    body["applicant"] = {
+        "name": holder.name,
+        "id_type": "001",
+        "id_number": holder.code,
+        "phone": "13812345678",
+    }
+    case_no = hub.post("/api/v1/cases", json=body, headers=reviewer).get_json()["case_no"]
+    args = {
+        "holder": holder.code,
+        "case_no": case_no,
+        "purpose": "办理食品经营许可，免提交营业执照",
+    }
+
+    missing = hub.get(
+        "/api/v1/certificates/lookup", query_string={"holder": holder.code}, headers=reviewer
+    )
+    assert missing.status_code == 422
+    assert {p["name"] for p in missing.get_json()["invalid_params"]} >= {"case_no", "purpose"}
+    nowhere = hub.get(
+        "/api/v1/certificates/lookup",
+        query_string={**args, "case_no": "610727105-20261127-9999"},
+        headers=reviewer,
+    )
+    assert nowhere.status_code == 404
+    other_dept = hub.get(
+        "/api/v1/certificates/lookup", query_string=args, headers=login(hub, "dept-mzj")
+    )
+    assert other_dept.status_code == 403
+    someone_else = hub.get(
+        "/api/v1/certificates/lookup",
+        query_string={**args, "holder": BUSINESSES[0].code},
+        headers=reviewer,
+    )
+    assert (
+        someone_else.status_code == 422
+        and "不是该办件的申请人" in someone_else.get_json()["detail"]
+    )
+
+    before = len(
+        hub_session.scalars(select(CertUsageRow).where(CertUsageRow.node == "610727")).all()
+    )
+    found = hub.get("/api/v1/certificates/lookup", query_string=args, headers=reviewer)
+    assert found.status_code == 200
+    items = found.get_json()["items"]
+    assert {i["name"] for i in items} == {"营业执照", "食品经营许可证"}
+    assert all(i["usable"] and holder.code not in str(i) for i in items)  # masked
+    log = hub_session.scalars(
+        select(CertUsageRow).where(CertUsageRow.node == "610727").order_by(CertUsageRow.seq)
+    ).all()
+    assert len(log) == before + 1 and log[-1].case_no == case_no and log[-1].action == "lookup"
+    assert check_chain([to_entry(r) for r in log]).ok  # the hub's own chain holds
+
+    usage = hub.get(
+        "/api/v1/certificates/usage",
+        query_string={"holder": holder.code, "holder_type": "001"},
+        headers=login(hub, "admin"),
+    ).get_json()
+    assert any(u["case_no"] == case_no and u["action"] == "lookup" for u in usage["items"])
+    assert (
+        hub.get(
+            "/api/v1/certificates/usage", query_string={"holder": holder.code}, headers=reviewer
+        ).status_code
+        == 403
+    )
+
+
+def test_lookups_are_rate_limited_per_account(hub: FlaskClient) -> None:
+    reviewer = login(hub, "dept-scjgj")
+    statuses = [
+        hub.get(
+            "/api/v1/certificates/lookup",
+            query_string={"holder": PEOPLE[0].code, "case_no": "none", "purpose": "测试频率"},
+            headers=reviewer,
+        ).status_code
+        for _ in range(22)
+    ]
+    assert statuses[0] == 404 and statuses[-1] == 429
