@@ -44,6 +44,7 @@ def certificate_type_data(cert: CertificateType) -> dict[str, Any]:
         "code": cert.code,
         "name": cert.name,
         "issuing_department_code": cert.issuing_department_code,
+        "type_code": cert.type_code,
     }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from county_hub.catalog.models import CertificateType
 from county_hub.catalog.services import get_version, item_detail, search_items, version_record
 from county_hub.delegation.services import batch_rules
 from county_hub.org.models import Department, Region
@@ -46,6 +47,10 @@ class HubCatalog:
 
     def detail(self, code: str) -> dict[str, Any]:
         return item_detail(self.session, code)
+
+    def certificate_type_codes(self) -> dict[str, str]:
+        rows = self.session.execute(select(CertificateType.type_code, CertificateType.code)).all()
+        return {type_code: code for type_code, code in rows if type_code}
 
     def unit_names(self) -> dict[str, str]:
         names = dict(self.session.execute(select(Region.code, Region.name)).all())

@@ -34,6 +34,14 @@ class RevokeSchema(ma.Schema):
     )
 
 
+class RatesArgsSchema(ma.Schema):
+    by = ma.fields.String(load_default="department", validate=v.OneOf(["department", "item"]))
+    month = ma.fields.String(
+        load_default=None,
+        validate=v.Regexp(r"^20\d\d-(0[1-9]|1[0-2])$", error="月份应为 YYYY-MM，如 2026-11"),
+    )
+
+
 class RotateSchema(ma.Schema):
     department = ma.fields.String(required=True, validate=v.Length(min=1, max=32))
     usage = ma.fields.String(
@@ -150,6 +158,20 @@ def usage_alerts() -> list[dict[str, Any]]:
         }
         for a in rows
     ]
+
+
+@blp.route("/waiver-rates")
+@blp.auth_required
+@blp.arguments(RatesArgsSchema, location="query")
+@blp.response(200)
+def waiver_rates(args: dict[str, Any]) -> list[dict[str, Any]]:
+    """免提交率: materials waived by a shared certificate ÷ materials required"""
+    from county_hub.certs.figures import waiver_rates as rates
+
+    require_role(
+        current_actor(), Role.ADMIN, Role.SUPERVISOR, Role.DEPT_REVIEWER, action="查看免提交率"
+    )
+    return rates(db_session(), by=args["by"], month=args["month"])
 
 
 def _county() -> str:

@@ -38,6 +38,10 @@ class CatalogView(Protocol):
         """The item's guide: materials, limits, flags, with Chinese labels."""
         ...
 
+    def certificate_type_codes(self) -> dict[str, str]:
+        """GB/T 36904 type code → the catalog's certificate type code (for 免提交)."""
+        ...
+
     def unit_names(self) -> dict[str, str]:
         """Region and department codes to their Chinese names (for pages and notices)."""
         ...

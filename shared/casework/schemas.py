@@ -52,6 +52,12 @@ class NewCaseSchema(ma.Schema):
     consent = ma.fields.Boolean(
         load_default=False, metadata={"description": "群众已授权代办（村代办员必填 true）"}
     )
+    certificates = ma.fields.List(
+        ma.fields.String(validate=v.Length(min=1, max=8000)),
+        load_default=list,
+        validate=v.Length(max=10),
+        metadata={"description": "申请人的电子证照二维码内容：有效的证照可免提交对应材料"},
+    )
 
 
 class ActionSchema(ma.Schema):

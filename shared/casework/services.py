@@ -96,9 +96,11 @@ def _next_case_no(session: Session, node: str, day: date) -> str:
 
 
 def _materials(
-    record: Mapping[str, Any], data: Mapping[str, Any]
+    record: Mapping[str, Any], data: Mapping[str, Any], waived: Mapping[str, str] | None = None
 ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
-    """The item's materials with what was provided; what is missing; what is tolerated."""
+    """The item's materials with what was provided or waived by a certificate (免提交,
+    ``waived``: certificate type → identifier); what is missing; what is tolerated."""
+    waived = waived or {}
     given = {m["name"]: bool(m["provided"]) for m in data["materials"]}
     known = {m["name"] for m in record["materials"]}
     unknown = [
@@ -112,16 +114,18 @@ def _materials(
     materials, missing, tolerated = [], [], []
     for m in record["materials"]:
         provided = given.get(m["name"], False)
+        certificate = waived.get(m.get("certificate_type") or "")
         materials.append(
             {
                 "name": m["name"],
                 "necessity": m["necessity"],
                 "provided": provided,
-                "waived": False,
+                "waived": certificate is not None and not provided,
                 "certificate_type": m.get("certificate_type"),
+                "certificate": certificate if not provided else None,
             }
         )
-        if provided or m["necessity"] == 2:
+        if provided or certificate or m["necessity"] == 2:
             continue
         if m["necessity"] == 3 and tolerance:
             tolerated.append(m["name"])
@@ -162,7 +166,16 @@ def file_case(
             detail="村代办员代办须记录群众的授权同意",
             invalid_params=[InvalidParam("consent", "请确认已取得申请人授权")],
         )
-    materials, missing, tolerated = _materials(item.record, data)
+    from shared.certwork.waive import waivers
+
+    waived = waivers(
+        session,
+        data.get("certificates") or [],
+        applicant=applicant,
+        type_codes=catalog.certificate_type_codes(),
+        today=today,
+    )
+    materials, missing, tolerated = _materials(item.record, data, waived)
     deadline = data.get("tolerance_deadline")
     if tolerated:
         deadline = _tolerance_deadline(session, item.record, today, deadline)
@@ -210,6 +223,7 @@ def file_case(
     [state] = store_events(
         session, [event], received_from=node, acked=acked, clock=clock, county=county
     )
+    _log_waivers(session, actor, state, node=node, clock=clock, county=county, acked=acked)
     log.info(
         "case_filed",
         case_no=case_no,
@@ -219,6 +233,36 @@ def file_case(
         status=str(state.status),
     )
     return state
+
+
+def _log_waivers(
+    session: Session,
+    actor: Actor,
+    state: CaseState,
+    *,
+    node: str,
+    clock: Clock,
+    county: str,
+    acked: bool,
+) -> None:
+    """Each certificate that stood in for a paper is a use of it, logged for this case."""
+    from shared.certwork.services import record_use
+
+    for material in state.materials:
+        if material.get("waived") and material.get("certificate"):
+            record_use(
+                session,
+                actor,
+                node=node,
+                clock=clock,
+                action="verify",
+                case_no=state.case_no,
+                purpose=f"免提交：{material['name']}"[:200],
+                certificate=str(material["certificate"]),
+                holder=(str(state.applicant["id_type"]), str(state.applicant["id_number"])),
+                county=county,
+                acked=acked,
+            )
 
 
 def _tolerance_deadline(

@@ -50,6 +50,7 @@ def _certificate_type(session: Session, data: dict[str, Any]) -> None:
             code=data["code"],
             name=data["name"],
             issuing_department_code=data.get("issuing_department_code"),
+            type_code=data.get("type_code"),
         )
     )
 

@@ -69,3 +69,4 @@ class ReplicaCertificateType(ReplicaBase):
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     issuing_department_code: Mapped[str | None] = mapped_column(String(32))
+    type_code: Mapped[str | None] = mapped_column(String(21), comment="GB/T 36904 类型代码")

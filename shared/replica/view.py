@@ -13,6 +13,7 @@ from shared.casework.catalog import ItemInfo
 from shared.errors import NotFound
 from shared.replica.models import (
     ReplicaBatch,
+    ReplicaCertificateType,
     ReplicaDepartment,
     ReplicaItem,
     ReplicaItemVersion,
@@ -54,6 +55,12 @@ class ReplicaCatalog:
 
     def detail(self, code: str) -> dict[str, Any]:
         return detail(self.session, code)
+
+    def certificate_type_codes(self) -> dict[str, str]:
+        rows = self.session.execute(
+            select(ReplicaCertificateType.type_code, ReplicaCertificateType.code)
+        ).all()
+        return {type_code: code for type_code, code in rows if type_code}
 
     def unit_names(self) -> dict[str, str]:
         names = dict(self.session.execute(select(ReplicaRegion.code, ReplicaRegion.name)).all())

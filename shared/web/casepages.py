@@ -66,6 +66,9 @@ def _form_data() -> dict[str, Any]:
         "promise": form.get("promise") == "1",
         "consent": form.get("consent") == "1",
         "tolerance_deadline": None,
+        "certificates": [
+            line.strip() for line in form.get("certificates", "").splitlines() if line.strip()
+        ][:10],
     }
 
 
@@ -92,6 +95,7 @@ def file_case(code: str) -> str | Response:
             "tolerance": data["tolerance"],
             "promise": data["promise"],
             "consent": data["consent"],
+            "certificates": request.form.get("certificates", ""),
         }
         tier = current_tier()
         db = db_session()

@@ -229,3 +229,69 @@ def test_lookups_are_rate_limited_per_account(hub: FlaskClient) -> None:
         for _ in range(22)
     ]
     assert statuses[0] == 404 and statuses[-1] == 429
+
+
+def _intake(hub: FlaskClient, headers: dict[str, str], holder: Any, certificates: list[str]) -> Any:
+    code = hub.get("/api/v1/catalog/items", query_string={"q": "spjyxk"}).get_json()["items"][0][
+        "code"
+    ]
+    body = case_body(hub, code)
+    body["applicant"] = {
+        "name": holder.name,
+        "id_type": holder.code_type,
+        "id_number": holder.code,
+        "phone": "13812345678",
+    }
+    licence = "营业执照或其他主体资格证明文件"
+    body["materials"] = [m for m in body["materials"] if m["name"] != licence]
+    body["certificates"] = certificates
+    return hub.post("/api/v1/cases", json=body, headers=headers)
+
+
+def test_a_valid_certificate_waives_its_material_at_intake(
+    hub: FlaskClient, hub_session: Session
+) -> None:
+    reviewer = login(hub, "dept-scjgj")
+    shop = BUSINESSES[1]
+    payload = _payload(hub_session, shop.code, "yyzz", CertStatus.VALID)
+    filed = _intake(hub, reviewer, shop, [payload])
+    assert filed.status_code == 201, filed.get_json()
+    case = filed.get_json()
+    assert case["status"] == "submitted" and not case["missing"]
+    [waived] = [m for m in case["materials"] if m["waived"]]
+    assert waived["certificate_type"] == "yyzz" and waived["certificate"].startswith(
+        "1.2.156.3005.2."
+    )
+    uses = hub_session.scalars(
+        select(CertUsageRow).where(CertUsageRow.case_no == case["case_no"])
+    ).all()
+    assert [u.purpose for u in uses] == ["免提交：营业执照或其他主体资格证明文件"]
+
+    without = _intake(hub, reviewer, shop, [])
+    assert without.get_json()["missing"] == ["营业执照或其他主体资格证明文件"]
+
+    rates = hub.get(
+        "/api/v1/certificates/waiver-rates", query_string={"by": "department"}, headers=reviewer
+    ).get_json()
+    [scjgj] = [r for r in rates if r["key"] == "scjgj"]
+    assert scjgj["waived"] == 1 and scjgj["required"] >= 2 and 0 < scjgj["rate"] < 1
+    bad_month = hub.get(
+        "/api/v1/certificates/waiver-rates", query_string={"month": "2026-13"}, headers=reviewer
+    )
+    assert bad_month.status_code == 422
+
+
+def test_a_certificate_that_cannot_be_used_refuses_the_filing(
+    hub: FlaskClient, hub_session: Session
+) -> None:
+    reviewer = login(hub, "dept-scjgj")
+    shop = BUSINESSES[1]
+    before = hub.get("/api/v1/cases", headers=reviewer).get_json()["total"]
+    revoked = _payload(hub_session, PEOPLE[2].code, "cjrz", CertStatus.REVOKED)
+    others = _payload(hub_session, BUSINESSES[0].code, "yyzz", CertStatus.VALID)
+    for payloads, reason in (([revoked], "吊销"), ([others], "不是本申请人"), (["SJC1.xx"], "")):
+        refused = _intake(hub, reviewer, shop, payloads)
+        assert refused.status_code == 422, refused.get_json()
+        [problem] = refused.get_json()["invalid_params"]
+        assert problem["name"] == "certificates.0" and reason in problem["reason"]
+    assert hub.get("/api/v1/cases", headers=reviewer).get_json()["total"] == before
