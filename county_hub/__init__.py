@@ -28,6 +28,12 @@ def _register(app: Flask, api: Api) -> None:
     api.register_blueprint(calendar_admin, url_prefix="/api/v1/calendar")
     api.register_blueprint(accounts, url_prefix="/api/v1/accounts")
 
+    from county_hub.supervision.api import blp as supervision
+    from county_hub.supervision.api import reports
+
+    api.register_blueprint(supervision, url_prefix="/api/v1/supervision")
+    api.register_blueprint(reports, url_prefix="/api/v1/reports")
+
     from county_hub.cases.view import HubCatalog
     from shared.casework.api import blp as cases
     from shared.sync.web import blp as sync
