@@ -102,7 +102,9 @@ class FigureRowSchema(ma.Schema):
     overdue = ma.fields.Integer(metadata={"description": "月末（或今日）超期件"})
     completion_rate = ma.fields.Nested(FigureRateSchema, metadata={"description": "办结率"})
     on_time_rate = ma.fields.Nested(FigureRateSchema, metadata={"description": "按时办结率"})
-    good_rating_rate = ma.fields.Nested(FigureRateSchema, metadata={"description": "好评率（待接入）"})
+    good_rating_rate = ma.fields.Nested(
+        FigureRateSchema, metadata={"description": "好评率（待接入）"}
+    )
     bad_review_fixed_rate = ma.fields.Nested(
         FigureRateSchema, metadata={"description": "差评整改率（待接入）"}
     )

@@ -16,6 +16,7 @@ from county_hub.supervision.figures import register_figure, unregister_figure
 from shared.sync.models import CaseRow
 from tests.conftest import login
 from tests.hub.factories import case_row
+from tests.hub.test_pages import _logged_in
 
 DEPT = "scjgj"  # 略阳县市场监督管理局
 TOWN = "610727105"  # 徐家坪镇
@@ -264,3 +265,27 @@ def test_only_county_supervisors_see_the_figures(hub: FlaskClient) -> None:
     assert hub.get("/api/v1/reports/figures").status_code == 401
     supervisor = login(hub, "supervisor")
     assert hub.get("/api/v1/reports/figures", headers=supervisor).status_code == 200
+
+
+def test_supervision_page_and_dashboard_figures(
+    hub: FlaskClient, hub_session: Session, october: list[CaseRow]
+) -> None:
+    overdue = case_row(hub_session, handled_by=DEPT, due_date=date(2026, 11, 20))
+    hub_session.commit()
+    _logged_in(hub, "supervisor")
+    page = hub.get("/supervision").get_data(as_text=True)
+    assert "时限预警与超期办件" in page and f"/cases/{overdue.case_no}" in page
+    assert "略阳县市场监督管理局" in page and "5 个工作日" in page
+    towns = hub.get("/supervision?by=town").get_data(as_text=True)
+    assert "徐家坪镇" in towns
+    board = hub.get("/dashboard?month=2026-10").get_data(as_text=True)
+    assert "办件统计：2026 年 10 月" in board and "按时办结率" in board
+    assert "好评率、差评整改率、免提交率尚未接入数据" in board and "figures-chart" in board
+    bad = hub.get("/dashboard?month=2026-13").get_data(as_text=True)
+    assert "月份格式有误" in bad and "2026 年 11 月" in bad
+
+
+def test_supervision_page_is_for_county_staff(hub: FlaskClient) -> None:
+    _logged_in(hub, f"dept-{DEPT}")
+    assert hub.get("/supervision").status_code == 403
+    assert "办件统计" not in hub.get("/dashboard").get_data(as_text=True)
