@@ -286,8 +286,14 @@ def figures(session: Session, actor: Actor, period: Period, by: str) -> dict[str
     办结率 = decided in the month ÷ accepted in the month (a flow, so it may pass 100 %);
     按时办结率 = decided by the due date ÷ decided; 超期件 as in :func:`case_figures`.
     Hooked figures (好评率, 差评整改率, 免提交率) are "—" until a provider is registered.
+    Raises PermissionDenied unless admin or supervisor.
     """
     require_supervisor(actor, "查看办件统计")
+    return figure_table(session, period, by)
+
+
+def figure_table(session: Session, period: Period, by: str) -> dict[str, Any]:
+    """:func:`figures` without the permission check (the operator's report command)."""
     found = case_figures(session, period, by)
     hooks = hooked_figures(session, period, by)
     names = unit_names(session)
@@ -333,3 +339,15 @@ def figures(session: Session, actor: Actor, period: Period, by: str) -> dict[str
         "units": units,
         "total": total_row,
     }
+
+
+def overdue_at(session: Session, as_of: date) -> list[CaseRow]:
+    """Every case counted as 超期件 on ``as_of`` (see :func:`case_figures`), by unit and age."""
+    c = CaseRow
+    running = (c.status == RUNNING) & (c.due_date < as_of)
+    decided_later = (c.concluded_on > as_of) & (c.due_date < as_of) & (c.accepted_on <= as_of)
+    return list(
+        session.scalars(
+            select(c).where(running | decided_later).order_by(c.handled_by, c.due_date, c.case_no)
+        )
+    )

@@ -4,15 +4,21 @@ bad input. The hub's clock stands at Fri 2026-11-27."""
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from county_hub.supervision.figures import register_figure, unregister_figure
+from county_hub.org.models import Department
+from county_hub.supervision.figures import parse_month, register_figure, unregister_figure
+from county_hub.supervision.report import build_monthly_report
+from shared.calendar import WorkCalendar
 from shared.sync.models import CaseRow
 from tests.conftest import login
 from tests.hub.factories import case_row
@@ -289,3 +295,68 @@ def test_supervision_page_is_for_county_staff(hub: FlaskClient) -> None:
     _logged_in(hub, f"dept-{DEPT}")
     assert hub.get("/supervision").status_code == 403
     assert "办件统计" not in hub.get("/dashboard").get_data(as_text=True)
+
+
+def test_monthly_report_workbook_matches_the_rows(
+    hub_session: Session, october: list[CaseRow], tmp_path: Path
+) -> None:
+    period = parse_month("2026-10", date(2026, 11, 27))
+    book = build_monthly_report(hub_session, period, calendar=WorkCalendar())
+    path = tmp_path / "通报.xlsx"
+    book.save(path)
+    with zipfile.ZipFile(path) as archive:
+        charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
+    loaded = openpyxl.load_workbook(path)
+    short = hub_session.get(Department, DEPT)
+    assert short is not None
+    assert loaded.sheetnames[0] == "汇总" and short.short_name in loaded.sheetnames
+    assert len(charts) == len(loaded.sheetnames)  # one native chart per sheet
+    summary = loaded["汇总"]
+    assert summary["A1"].value == "略阳县政务服务办件情况通报（2026 年 10 月）"
+    header = [c.value for c in summary[4]]
+    assert header[:7] == [
+        "办理部门",
+        "受理件数",
+        "办结件数",
+        "按时办结件数",
+        "超期件",
+        "办结率",
+        "按时办结率",
+    ]
+    rows = {r[0]: r for r in summary.iter_rows(min_row=5, values_only=True) if r[0]}
+    expected = _expected(october, DEPT)
+    mine = rows["略阳县市场监督管理局"]
+    assert mine[1:5] == (
+        expected["accepted"],
+        expected["concluded"],
+        expected["on_time"],
+        expected["overdue"],
+    )
+    assert mine[5] == pytest.approx(expected["concluded"] / expected["accepted"], abs=1e-4)
+    assert mine[7:10] == ("—", "—", "—")  # hooks not filled
+    town = rows["徐家坪镇"]
+    assert town[1] == _expected(october, TOWN)["accepted"]
+
+    sheet = loaded[short.short_name]
+    values = {r[0]: r[1] for r in sheet.iter_rows(min_row=4, max_row=13, values_only=True)}
+    assert values["受理件数"] == expected["accepted"] and values["超期件"] == expected["overdue"]
+    cases = [r for r in sheet.iter_rows(values_only=True) if r[0] and str(r[0]).startswith(VILLAGE)]
+    assert len(cases) == expected["overdue"]
+    assert all("*" in r[3] and r[3].startswith("1304") for r in cases)
+    assert {r[8] for r in cases} == {"在办", "已办结（2026-11-03）"}
+
+
+def test_report_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from county_hub.cli import hub as hub_cli
+
+    monkeypatch.setenv("SANJI_HUB_DATA_DIR", str(tmp_path / "hub"))
+    runner = CliRunner()
+    bad = runner.invoke(hub_cli, ["report", "monthly", "--month", "2026-13"])
+    assert bad.exit_code == 2 and "月份格式有误" in bad.output
+    assert runner.invoke(hub_cli, ["init"]).exit_code == 0
+    out = tmp_path / "r.xlsx"
+    done = runner.invoke(hub_cli, ["report", "monthly", "--month", "2025-01", "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    assert "2025 年 1 月" in done.output and openpyxl.load_workbook(out).sheetnames == ["汇总"]

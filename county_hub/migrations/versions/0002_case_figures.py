@@ -48,10 +48,17 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_cases_concluded_on_handled_by",
-            ["concluded_on", "handled_by", "on_time"],
+            ["concluded_on", "handled_by", "on_time", "due_date", "accepted_on"],
             unique=False,
         )
-        batch_op.create_index("ix_cases_status_due_date", ["status", "due_date"], unique=False)
+        batch_op.create_index(
+            "ix_cases_due_date_concluded_on",
+            ["due_date", "concluded_on", "accepted_on", "handled_by"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_cases_status_due_date", ["status", "due_date", "handled_by"], unique=False
+        )
     _backfill()
 
 
@@ -101,6 +108,7 @@ def downgrade() -> None:
     """Downgrade schema."""
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_index("ix_cases_status_due_date")
+        batch_op.drop_index("ix_cases_due_date_concluded_on")
         batch_op.drop_index("ix_cases_concluded_on_handled_by")
         batch_op.drop_index("ix_cases_accepted_on_handled_by")
         batch_op.drop_column("on_time")
