@@ -28,6 +28,12 @@ def _register(app: Flask, api: Api) -> None:
     api.register_blueprint(calendar_admin, url_prefix="/api/v1/calendar")
     api.register_blueprint(accounts, url_prefix="/api/v1/accounts")
 
+    from county_hub.supervision.api import blp as supervision
+    from county_hub.supervision.api import reports
+
+    api.register_blueprint(supervision, url_prefix="/api/v1/supervision")
+    api.register_blueprint(reports, url_prefix="/api/v1/reports")
+
     from county_hub.cases.view import HubCatalog
     from county_hub.certs.api import blp as registry
     from county_hub.certs.lookup import hub_lookup, peer_lookup
@@ -40,6 +46,9 @@ def _register(app: Flask, api: Api) -> None:
     app.extensions["sanji.cert_lookup"] = hub_lookup
     app.extensions["sanji.cert_lookup_peer"] = peer_lookup
     app.extensions["sanji.after_case_change"] = after_case_change
+    from county_hub.certs import figures as cert_figures
+
+    cert_figures.register()
     api.register_blueprint(cases, url_prefix="/api/v1/cases")
     api.register_blueprint(certificates, url_prefix="/api/v1/certificates")
     api.register_blueprint(registry, url_prefix="/api/v1/certificates")

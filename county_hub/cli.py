@@ -141,3 +141,43 @@ def export_command(path: Path) -> None:
     with unit_of_work(app.extensions["sanji"].sessions) as session:
         items, materials = export_to_path(session, path)
     click.echo(f"已导出 {items} 项事项、{materials} 条材料到 {path}")
+
+
+@hub.group("report")
+def report() -> None:
+    """统计与通报。"""
+
+
+@report.command("monthly")
+@click.option("--month", default=None, help="统计月份 YYYY-MM（默认上月）")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="输出文件（默认 月度通报-YYYY-MM.xlsx）",
+)
+def monthly_report(month: str | None, out: Path | None) -> None:
+    """生成按月通报（XLSX）：汇总表、每个部门一个工作表（指标、超期办件、图表）。"""
+    from county_hub.supervision.figures import parse_month
+    from county_hub.supervision.report import build_monthly_report, month_of
+    from shared.calendar_store import load_calendar
+    from shared.db import unit_of_work
+    from shared.errors import DomainError
+
+    app = create_app()
+    tier = app.extensions["sanji"]
+    today = tier.clock.today()
+    try:
+        period = parse_month(month or month_of(today), today)
+    except DomainError as err:
+        raise click.BadParameter(err.detail, param_hint="--month") from err
+    target = out or Path(f"月度通报-{period.month}.xlsx")
+    with unit_of_work(tier.sessions) as session:
+        book = build_monthly_report(
+            session,
+            period,
+            calendar=load_calendar(session),
+            county_name=str(app.config["COUNTY_NAME"]),
+        )
+    book.save(target)
+    click.echo(f"已生成 {period.label} 按月通报：{target}（{len(book.sheetnames)} 个工作表）")

@@ -13,4 +13,9 @@ PREFIX = "SANJI_HUB"
 SETTINGS: tuple[Setting, ...] = (
     Setting("NODE_CODE", "610727", "str: the county's region code"),
     Setting("COUNTY_NAME", "略阳县", "str: shown on pages and printed documents"),
+    Setting(
+        "WARN_WORKING_DAYS",
+        2,
+        "int: an open case turns yellow (预警) when this many working days or fewer are left",
+    ),
 )

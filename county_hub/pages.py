@@ -46,17 +46,58 @@ def dashboard() -> str:
         ],
         "cases": [{"name": CaseStatus(s).label, "value": n} for s, n in sorted(by_status.items())],
     }
-    return render_template("hub/dashboard.html", stats=stats, charts=charts)
+    figures, month_error = _month_figures(db, actor)
+    if figures is not None:
+        charts["figures"] = [
+            {
+                "name": short.get(u["unit"], u["unit_name"]),
+                "completion": _percent(u["completion_rate"]),
+                "on_time": _percent(u["on_time_rate"]),
+                "overdue": u["overdue"],
+            }
+            for u in figures["units"]
+            if u["accepted"] or u["concluded"] or u["overdue"]
+        ]
+    return render_template(
+        "hub/dashboard.html",
+        stats=stats,
+        charts=charts,
+        figures=figures,
+        month_error=month_error,
+    )
+
+
+def _month_figures(db: Any, actor: Any) -> tuple[dict[str, Any] | None, str]:
+    """This month's (or ?month=) case figures by department, for county supervisors."""
+    from county_hub.supervision import services as supervision
+    from county_hub.supervision.figures import parse_month
+
+    if actor.role not in (Role.ADMIN, Role.SUPERVISOR):
+        return None, ""
+    today = current_tier().clock.today()
+    error = ""
+    try:
+        period = parse_month(request.args.get("month", "").strip()[:7], today)
+    except DomainError as err:
+        error = err.detail
+        period = parse_month(None, today)
+    return supervision.figures(db, actor, period, "department"), error
+
+
+def _percent(value: dict[str, Any]) -> float | None:
+    return None if value["rate"] is None else round(value["rate"] * 100, 2)
 
 
 def init_app(app: Flask) -> None:
     from county_hub.catalog.pages import bp as catalog_editor
     from county_hub.delegation.pages import bp as delegation_pages
+    from county_hub.supervision.pages import bp as supervision_pages
 
     home.init_app(app)
     app.register_blueprint(bp)
     app.register_blueprint(catalog_editor)
     app.register_blueprint(delegation_pages)
+    app.register_blueprint(supervision_pages)
 
 
 @bp.get("/catalog")

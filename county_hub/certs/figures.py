@@ -32,7 +32,9 @@ def waiver_rates(
 ) -> list[dict[str, Any]]:
     """Rows ``{key, name, required, waived, rate}`` sorted by key; rate None when nothing
     was required."""
-    stmt = select(CaseRow.item_code, CaseRow.state["materials"])
+    stmt = select(
+        CaseRow.item_code, CaseRow.handled_by, CaseRow.accepting_node, CaseRow.state["materials"]
+    )
     if month:
         start, end = _month_bounds(month)
         stmt = stmt.where(CaseRow.submitted_at >= start, CaseRow.submitted_at < end)
@@ -42,8 +44,15 @@ def waiver_rates(
         names = dict(session.execute(select(Department.code, Department.name)).all())
     required: dict[str, int] = defaultdict(int)
     waived: dict[str, int] = defaultdict(int)
-    for item_code, materials in session.execute(stmt):
-        key = items.get(item_code, "?") if by == "department" else item_code
+    for item_code, handled_by, filed_at, materials in session.execute(stmt):
+        key = {
+            "department": items.get(item_code, "?"),
+            "item": item_code,
+            "town": handled_by if len(handled_by) == 9 else "",
+            "village": filed_at if len(filed_at) == 12 else "",
+        }[by]
+        if not key:
+            continue
         for material in materials or []:
             if material.get("necessity") in (REQUIRED, 3):
                 required[key] += 1
@@ -58,3 +67,17 @@ def waiver_rates(
         }
         for key in sorted(required)
     ]
+
+
+def _provider(session: Session, period: Any, by: str) -> dict[str, tuple[int, int]]:
+    """免提交率 for the monthly figures (county_hub.supervision.figures hook)."""
+    return {
+        row["key"]: (row["waived"], row["required"])
+        for row in waiver_rates(session, by=by, month=period.month)
+    }
+
+
+def register() -> None:
+    from county_hub.supervision.figures import register_figure
+
+    register_figure("waiver_rate", _provider)

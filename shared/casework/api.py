@@ -6,12 +6,15 @@ from typing import Any
 
 from flask import current_app
 
+from shared.calendar_store import load_calendar
+from shared.cases.limits import time_limit
 from shared.casework import services
 from shared.casework.catalog import CatalogView
 from shared.casework.schemas import ActionSchema, CaseQueryArgsSchema, NewCaseSchema
 from shared.sync.store import refresh_projections
 from shared.web.app import current_tier, db_session
 from shared.web.auth import current_actor
+from shared.web.casepages import warn_days
 from shared.web.smorest import Blueprint
 
 blp = Blueprint("cases", __name__, description="办件：受理、补正、审查、决定、送达")
@@ -90,9 +93,22 @@ def list_cases(args: dict[str, Any]) -> dict[str, Any]:
 @blp.auth_required
 @blp.response(200)
 def get_case(case_no: str) -> dict[str, Any]:
-    """A case with its status, outcome, handler, due date and event history"""
+    """A case with its status, outcome, handler, due date and event history
+
+    ``time_limit`` explains the due date: ``trace`` (the calculation in Chinese: acceptance
+    day, promised limit, each 特别程序 stop, extension, due date, days left today),
+    ``level`` (green, yellow, red or "" when no limit runs) and ``working_days_left``
+    (negative when overdue).
+    """
     current_actor()
-    return _out(services.current_state(db_session(), case_no))
+    session = db_session()
+    calendar = load_calendar(session)
+    state = services.current_state(session, case_no, calendar=calendar)
+    data = _out(state)
+    data["time_limit"] = time_limit(
+        state, calendar, current_tier().clock.today(), warn_days=warn_days()
+    ).to_dict()
+    return data
 
 
 @blp.route("/<string:case_no>/actions", methods=["POST"])

@@ -21,6 +21,7 @@ from shared.replica.models import (
 )
 from shared.sync.feed import verify_change
 from shared.sync.models import MasterChange
+from shared.sync.store import mark_timed_cases_stale
 
 
 def _region(session: Session, data: dict[str, Any]) -> None:
@@ -103,6 +104,8 @@ def _account(session: Session, data: dict[str, Any], me: str) -> None:
 
 def _calendar_year(session: Session, data: dict[str, Any]) -> None:
     store_schedule(session, from_json(data), by="hub")
+    # Due dates of running cases follow the new schedule at the next projection refresh.
+    mark_timed_cases_stale(session)
 
 
 def apply_changes(

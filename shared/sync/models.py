@@ -53,6 +53,27 @@ class CaseRow(CommonBase):
     __table_args__ = (
         Index("ix_cases_handled_by_status", "handled_by", "status"),
         Index("ix_cases_accepting_node", "accepting_node"),
+        # Figures by month (DOMAIN §7): index-only range scans grouped by unit. Cases
+        # overdue at a month's end but decided later are found from whichever bound is
+        # narrower: decided after that day (recent months) or due before it (old ones).
+        Index("ix_cases_accepted_on_handled_by", "accepted_on", "handled_by"),
+        Index(
+            "ix_cases_concluded_on_handled_by",
+            "concluded_on",
+            "handled_by",
+            "on_time",
+            "due_date",
+            "accepted_on",
+        ),
+        Index(
+            "ix_cases_due_date_concluded_on",
+            "due_date",
+            "concluded_on",
+            "accepted_on",
+            "handled_by",
+        ),
+        # Overdue lists and counts: running cases, oldest due date first.
+        Index("ix_cases_status_due_date", "status", "due_date", "handled_by"),
     )
 
     case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -67,6 +88,13 @@ class CaseRow(CommonBase):
     applicant_name: Mapped[str] = mapped_column(String(100))
     applicant_id_masked: Mapped[str] = mapped_column(String(32))
     due_date: Mapped[date | None] = mapped_column(Date)
+    accepted_on: Mapped[date | None] = mapped_column(Date, comment="China date of acceptance")
+    concluded_on: Mapped[date | None] = mapped_column(
+        Date, comment="China date of the decision (办结)"
+    )
+    on_time: Mapped[bool | None] = mapped_column(
+        Boolean, comment="concluded by its due date, stopped time excluded (按时办结)"
+    )
     anomalies: Mapped[int] = mapped_column(Integer, default=0)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from shared.calendar import WorkCalendar
 from shared.calendar_store import load_calendar
 from shared.cases import CaseState, Event, fold
+from shared.cases.limits import concluded_on, on_time
 from shared.clock import Clock
 from shared.db import CommonBase
 from shared.ids.masking import mask_id_number
@@ -229,6 +231,60 @@ def refold(
     return states
 
 
+#: Statuses whose due date depends on the calendar from now on (the clock runs or is stopped).
+TIMED_STATUSES = ("accepted", "suspended")
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """What refolding the running cases after a calendar change did."""
+
+    cases: int
+    #: (case number, due date before, due date after) of each case whose due date moved.
+    moved: list[tuple[str, date | None, date | None]]
+
+
+def recheck_due_dates(
+    session: Session, *, calendar: WorkCalendar, clock: Clock, county: str = "610727"
+) -> Recheck:
+    """Refold every case whose clock runs or is stopped with ``calendar``; say which moved.
+
+    Called when the hub publishes a year: a holiday added to (or a make-up day removed
+    from) the schedule moves the due dates of cases running across it. Concluded cases
+    keep the due date they were decided against until something else refolds them.
+    """
+    before = dict(
+        session.execute(
+            select(CaseRow.case_id, CaseRow.due_date).where(CaseRow.status.in_(TIMED_STATUSES))
+        ).all()
+    )
+    ids = list(before)
+    moved: list[tuple[str, date | None, date | None]] = []
+    for start in range(0, len(ids), 500):
+        for state in refold(
+            session, ids[start : start + 500], calendar=calendar, clock=clock, county=county
+        ):
+            if state.due_date != before.get(state.case_id):
+                moved.append((state.case_no, before.get(state.case_id), state.due_date))
+    return Recheck(cases=len(ids), moved=moved)
+
+
+def mark_timed_cases_stale(session: Session) -> int:
+    """Queue every running case for a refold (:func:`refresh_projections` does it).
+
+    Nodes call this when a calendar year arrives with the master data, where no clock
+    is at hand and the scheduler refolds within a second anyway. Returns how many cases.
+    """
+    ids = list(session.scalars(select(CaseRow.case_id).where(CaseRow.status.in_(TIMED_STATUSES))))
+    for start in range(0, len(ids), 500):
+        session.execute(
+            update(CaseEventRow)
+            .where(CaseEventRow.case_id.in_(ids[start : start + 500]))
+            .values(projected=False)
+        )
+    return len(ids)
+
+
 def _project(session: Session, row: CaseRow | None, state: CaseState, now: datetime) -> None:
     if row is None:
         row = CaseRow(case_id=state.case_id)
@@ -245,6 +301,9 @@ def _project(session: Session, row: CaseRow | None, state: CaseState, now: datet
     row.applicant_name = str(applicant.get("name", ""))[:100]
     row.applicant_id_masked = mask_id_number(str(applicant.get("id_number", "")))
     row.due_date = state.due_date
+    row.accepted_on = state.accepted_on
+    row.concluded_on = concluded_on(state)
+    row.on_time = on_time(state)
     row.anomalies = len(state.anomalies)
     row.submitted_at = state.submitted_at or now
     row.updated_at = now

@@ -25,11 +25,13 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
+from shared.calendar import WorkCalendar
 from shared.calendar_store import load_calendar
+from shared.cases.limits import DEFAULT_WARN_WORKING_DAYS, warning_level
 from shared.casework import services
 from shared.casework.catalog import CatalogView
 from shared.casework.schemas import ACTIONS
-from shared.errors import CalendarYearUnknown, DomainError, NotFound
+from shared.errors import DomainError, NotFound
 from shared.web.app import current_tier, db_session
 from shared.web.pages import case_or_404, require_login
 
@@ -248,15 +250,22 @@ ACTION_LABELS = {
 }
 
 
-def due_colour(due: str | None, today: date) -> str:
-    """green; yellow when ≤ 2 working days are left; red when overdue."""
+def warn_days() -> int:
+    """The hub's WARN_WORKING_DAYS (nodes that do not set it use the default)."""
+    return int(current_app.config.get("WARN_WORKING_DAYS", DEFAULT_WARN_WORKING_DAYS))
+
+
+def due_colour(due: str | None, today: date, calendar: WorkCalendar | None = None) -> str:
+    """green; yellow when ≤ WARN_WORKING_DAYS working days are left; red when overdue.
+
+    The rule itself is :func:`shared.cases.limits.warning_level`, shared with the
+    supervision pages and the monthly report.
+    """
     if not due:
         return ""
-    day = date.fromisoformat(due)
-    if day < today:
-        return "red"
-    try:
-        left = load_calendar(db_session()).working_days_between(today, day)
-    except CalendarYearUnknown:
-        return "green"
-    return "yellow" if left <= 2 else "green"
+    return warning_level(
+        date.fromisoformat(due),
+        today,
+        calendar if calendar is not None else load_calendar(db_session()),
+        warn_days=warn_days(),
+    )

@@ -175,13 +175,15 @@ def case_list() -> str:
         )
     overdue = args.pop("overdue")
     listing = cases.list_cases(db, **args, overdue_on=tier.clock.today() if overdue else None)
+    from shared.calendar_store import load_calendar
     from shared.web.casepages import due_colour
 
     today = tier.clock.today()
+    calendar = load_calendar(db)
     for row in listing["items"]:
         open_case = row["status"] in ("accepted", "suspended")
         row["due_colour"] = (
-            due_colour(str(row["due_date"]) if row["due_date"] else None, today)
+            due_colour(str(row["due_date"]) if row["due_date"] else None, today, calendar)
             if open_case
             else ""
         )
@@ -247,13 +249,21 @@ def case_or_404(case_no: str) -> CaseState:
 @bp.get("/cases/<case_no>")
 def case_detail(case_no: str) -> str:
     """One case with its history (the same fold as the API) and where it stands."""
+    from shared.calendar_store import load_calendar
+    from shared.cases.limits import time_limit
+    from shared.web.casepages import warn_days
+
     actor = require_login()
     state = case_or_404(case_no)
     tier = current_tier()
     unit = actor.department_code if actor.role is Role.DEPT_REVIEWER else tier.node_code
+    limit = time_limit(
+        state, load_calendar(db_session()), tier.clock.today(), warn_days=warn_days()
+    )
     return render_template(
         "sanji/case.html",
         case=state.to_dict(masked=True),
+        limit=limit,
         form_materials=[m["name"] for m in state.materials],
         route=route_note(state, here=tier.node_code, unit=unit or "", names=unit_names()),
         queued=cases.queued_events(db_session(), state.case_id) if tier.name != "hub" else 0,
