@@ -69,12 +69,24 @@ def _expected_children(session: Session, me: str) -> list[dict[str, Any]]:
 
 def node_board(session: Session, tier: Tier) -> list[dict[str, Any]]:
     """Every node below this one: enrolled or not, last sync, lag, queue, quarantine."""
+    from shared.certwork.sync import alerts
+
     peers = {p.node: p for p in session.scalars(select(Peer).where(Peer.role != "upstream"))}
     board = []
     for region in _expected_children(session, tier.node_code):
         peer = peers.pop(region["code"], None)
         board.append(_row(region["code"], region.get("name", ""), region.get("level", ""), peer))
     board.extend(_row(code, "", "", peer) for code, peer in sorted(peers.items()))
+    # A usage log that failed its chain check is raised on the row of the node it came
+    # through (a village's shows on its town's row, with the village named).
+    raised: dict[str, list[str]] = {}
+    for alert in alerts(session):
+        row_code = next((r["node"] for r in board if alert.node.startswith(r["node"])), alert.node)
+        raised.setdefault(row_code, []).append(f"{alert.node} 第 {alert.seq} 条：{alert.reason}")
+    for row in board:
+        row["usage_alerts"] = raised.get(row["node"], [])
+        if row["usage_alerts"]:
+            row["state"] = "用证日志异常"
     return board
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from shared.certs import UsageEntry, UsageFields, chain_entry
 from shared.certwork.models import CertUsageRow, UsageAlert
 from shared.clock import FixedClock
+from tests.conftest import login
 from tests.sync.test_protocol import TOWN, _enroll, _signed
 
 VILLAGE = TOWN + "001"
@@ -96,6 +97,10 @@ def test_gap_rewrite_and_fork_are_refused_and_raised(
     assert _kept(hub_app, VILLAGE) == 2  # nothing of the bad batches was kept
     assert [p for _, p in _alerts(hub_app)] == ["gap", "rewritten", "fork"]
     assert _push(hub, key, log[2:], clock)["accepted"] == {VILLAGE: 6}  # the true log still fits
+    board = hub.get("/api/v1/sync/nodes", headers=login(hub, "admin")).get_json()
+    [town] = [row for row in board if row["node"] == TOWN]
+    assert town["state"] == "用证日志异常" and len(town["usage_alerts"]) == 3
+    assert all(alert.startswith(VILLAGE) for alert in town["usage_alerts"])
 
 
 def test_a_node_cannot_report_another_subtree(
