@@ -118,3 +118,37 @@ def test_route_note_for_each_seat() -> None:
     assert route_note(local, here="610727105", unit="610727105", names=NAMES).startswith(
         "本单位负责办理此件"
     )
+
+
+def test_one_time_supplement_notice_from_the_case_page(hub: FlaskClient) -> None:
+    reviewer = login(hub, "dept-scjgj")
+    case_no = _file(hub, reviewer, "spjyxk")
+    _logged_in(hub, "dept-scjgj")
+    page = hub.get(f"/cases/{case_no}").get_data(as_text=True)
+    assert "一次性告知补正" in page
+    materials = hub.get(f"/api/v1/cases/{case_no}", headers=reviewer).get_json()["materials"]
+    wanted = [m["name"] for m in materials[:2]]
+    none = hub.post(
+        f"/cases/{case_no}/act",
+        data={
+            "csrf_token": _csrf(page),
+            "action": "request_supplement",
+            "expected_status": "submitted",
+        },
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "一次性告知须列出全部需补正的材料" in none
+    assert hub.get(f"/api/v1/cases/{case_no}", headers=reviewer).get_json()["status"] == "submitted"
+    done = hub.post(
+        f"/cases/{case_no}/act",
+        data={
+            "csrf_token": _csrf(page),
+            "action": "request_supplement",
+            "expected_status": "submitted",
+            "missing": wanted,
+        },
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "办件现为「待补正」" in done
+    notice = hub.get(f"/cases/{case_no}/receipt").get_data(as_text=True)
+    assert "一次性告知书" in notice and all(name in notice for name in wanted)
