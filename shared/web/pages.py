@@ -86,9 +86,10 @@ def init_app(app: Flask) -> None:
         return {"me": page_actor()}
 
     app.register_blueprint(bp)
-    from shared.web import casepages
+    from shared.web import casepages, ratingpages
 
     app.register_blueprint(casepages.bp)
+    app.register_blueprint(ratingpages.bp)
 
 
 def current_tier_name(app: Flask) -> str:
@@ -249,9 +250,15 @@ def case_detail(case_no: str) -> str:
     state = case_or_404(case_no)
     tier = current_tier()
     unit = actor.department_code if actor.role is Role.DEPT_REVIEWER else tier.node_code
+    from shared.cases import RATING_CHANNELS, RATING_LEVELS
+    from shared.web.ratingpages import rating_link
+
     return render_template(
         "sanji/case.html",
         case=state.to_dict(masked=True),
+        rating_levels=RATING_LEVELS,
+        rating_channels=RATING_CHANNELS,
+        rating_link=rating_link(state.case_no),
         form_materials=[m["name"] for m in state.materials],
         route=route_note(state, here=tier.node_code, unit=unit or "", names=unit_names()),
         queued=cases.queued_events(db_session(), state.case_id) if tier.name != "hub" else 0,
