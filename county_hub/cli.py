@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from county_hub import create_app
 from county_hub.config import PREFIX, SETTINGS
-from shared.sync.scheduler import hub_jobs
+from shared.sync.scheduler import JobSpec, hub_jobs
 from shared.tiercli import tier_group
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -37,6 +37,13 @@ def _seed(app: Flask) -> None:
     )
 
 
+def _jobs(app: Flask) -> list[JobSpec]:
+    """The shared hub jobs plus the hub's own domains' jobs."""
+    from county_hub.supervision.jobs import JOBS as supervision_jobs
+
+    return [*hub_jobs(app), *supervision_jobs]
+
+
 hub = tier_group(
     "hub",
     help_text="县级枢纽：事项目录、下放批次、账号与全县数据。",
@@ -47,7 +54,7 @@ hub = tier_group(
     default_port=8000,
     after_init=_after_init,
     enrolls=True,
-    jobs=hub_jobs,
+    jobs=_jobs,
 )
 
 

@@ -13,4 +13,8 @@ PREFIX = "SANJI_HUB"
 SETTINGS: tuple[Setting, ...] = (
     Setting("NODE_CODE", "610727", "str: the county's region code"),
     Setting("COUNTY_NAME", "略阳县", "str: shown on pages and printed documents"),
+    Setting(
+        "RECTIFY_WORKING_DAYS", 15, "int: working days to rectify a bad review (local: 5 to 15)"
+    ),
+    Setting("COMPLAINT_WORKING_DAYS", 5, "int: working days to answer a 办不成事反映 complaint"),
 )
