@@ -342,3 +342,24 @@ def test_kiosk_page_rates_with_a_good_token_and_404s_otherwise(
     assert _rated_events(hub_session, no) == 1
     again = kiosk.post(f"/r/{no}/{token}", data={"level": "5", "csrf_token": csrf})
     assert again.status_code in (200, 409) and _rated_events(hub_session, no) == 1
+
+
+def test_hub_pages_render_tasks_and_complaints(hub_app: Flask, hub: FlaskClient) -> None:
+    no, reviewer, _dept = _concluded(hub)
+    _rate(hub, no, reviewer, level=5)
+    page = hub_app.test_client()
+    token = page.get("/login").get_data(as_text=True).split('name="csrf_token" value="')[1]
+    login_form = {"username": "admin", "password": "demo", "csrf_token": token.split('"')[0]}
+    assert page.post("/login", data=login_form).status_code == 302
+    listing = page.get("/rectifications")
+    assert listing.status_code == 200 and no in listing.get_data(as_text=True)
+    task = _task_for(hub, no, reviewer)
+    detail = page.get(f"/rectifications/{task['id']}")
+    assert detail.status_code == 200 and "核实" in detail.get_data(as_text=True)
+    assert page.get("/complaints").status_code == 200
+    form = page.get("/complaints/new").get_data(as_text=True)
+    csrf = form.split('name="csrf_token" value="')[1].split('"')[0]
+    bad = page.post("/complaints/new", data={"text": "没办成", "csrf_token": csrf})
+    assert bad.status_code == 422 and "联系电话" in bad.get_data(as_text=True)
+    case_page = page.get(f"/cases/{no}").get_data(as_text=True)
+    assert "非常不满意" in case_page
