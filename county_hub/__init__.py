@@ -36,13 +36,13 @@ def _register(app: Flask, api: Api) -> None:
     api.register_blueprint(cases, url_prefix="/api/v1/cases")
     api.register_blueprint(sync, url_prefix="/api/v1/sync")
 
-    from county_hub.supervision.api import complaints_blp, rectifications_blp
+    from county_hub.ratings.api import complaints_blp, rectifications_blp
 
     api.register_blueprint(rectifications_blp, url_prefix="/api/v1/supervision/rectifications")
     api.register_blueprint(complaints_blp, url_prefix="/api/v1/complaints")
 
     from county_hub import pages
-    from county_hub.supervision import pages as supervision_pages
+    from county_hub.ratings import pages as supervision_pages
 
     pages.init_app(app)
     supervision_pages.init_app(app)

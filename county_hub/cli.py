@@ -39,7 +39,7 @@ def _seed(app: Flask) -> None:
 
 def _jobs(app: Flask) -> list[JobSpec]:
     """The shared hub jobs plus the hub's own domains' jobs."""
-    from county_hub.supervision.jobs import JOBS as supervision_jobs
+    from county_hub.ratings.jobs import JOBS as supervision_jobs
 
     return [*hub_jobs(app), *supervision_jobs]
 

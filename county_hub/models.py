@@ -4,7 +4,7 @@ from county_hub.catalog.models import CertificateType, ItemMaterial, ItemVersion
 from county_hub.db import Base
 from county_hub.delegation.models import BatchItem, BatchTown, DelegationBatch
 from county_hub.org.models import Department, Region
-from county_hub.supervision.models import Complaint, Rating, RectificationTask
+from county_hub.ratings.models import Complaint, Rating, RectificationTask
 from shared.accounts.models import Account
 from shared.calendar_store import CalendarYear
 from shared.db import CommonBase

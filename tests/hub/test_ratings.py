@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from county_hub.supervision import figures, services
-from county_hub.supervision.models import Rating, RectificationTask
+from county_hub.ratings import figures, services
+from county_hub.ratings.models import Rating, RectificationTask
 from shared.cases import Event, EventType, fold, new_event_id
 from shared.clock import FixedClock
 from shared.sync.models import CaseEventRow
@@ -317,7 +317,7 @@ def test_complaints_need_a_contact_route_by_item_escalate_and_are_answered(
 
 
 def _complaints() -> Any:
-    from county_hub.supervision.models import Complaint
+    from county_hub.ratings.models import Complaint
 
     return Complaint
 

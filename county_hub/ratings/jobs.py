@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from county_hub.supervision import services
+from county_hub.ratings import services
 from shared.db import unit_of_work
 from shared.sync.scheduler import JobSpec
 

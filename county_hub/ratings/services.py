@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from county_hub.catalog.models import ServiceItem
 from county_hub.org.models import Department
-from county_hub.supervision.models import (
+from county_hub.ratings.models import (
     TASK_DONE,
     Complaint,
     ComplaintStatus,

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import Integer, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from county_hub.supervision.models import Rating, RectificationTask, TaskStatus
+from county_hub.ratings.models import Rating, RectificationTask, TaskStatus
 from shared.errors import InvalidInput, InvalidParam
 
 Grouping = Literal["handled_by", "town", "village"]

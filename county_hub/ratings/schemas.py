@@ -5,8 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate as v
 
-from county_hub.supervision.models import ComplaintStatus, TaskStatus
-from county_hub.supervision.services import REPLY_METHODS, TASK_ACTIONS
+from county_hub.ratings.models import ComplaintStatus, TaskStatus
+from county_hub.ratings.services import REPLY_METHODS, TASK_ACTIONS
 
 _PAGE = {"page": ma.fields.Integer(load_default=1, validate=v.Range(min=1, max=100000))}
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import current_app
 
-from county_hub.supervision import services
-from county_hub.supervision.schemas import (
+from county_hub.ratings import services
+from county_hub.ratings.schemas import (
     ComplaintAnswerSchema,
     ComplaintQueryArgsSchema,
     NewComplaintSchema,

@@ -20,14 +20,14 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from county_hub.org.models import Department
-from county_hub.supervision import services
-from county_hub.supervision.api import refresh_ratings
-from county_hub.supervision.models import TaskStatus
+from county_hub.ratings import services
+from county_hub.ratings.api import refresh_ratings
+from county_hub.ratings.models import TaskStatus
 from shared.errors import DomainError, NotFound, PermissionDenied
 from shared.web.app import current_tier, db_session
 from shared.web.pages import require_login
 
-bp = Blueprint("supervision", __name__)
+bp = Blueprint("ratingpages", __name__)
 
 
 def init_app(app: Flask) -> None:
@@ -94,7 +94,7 @@ def rectification_act(task_id: int) -> Response:
     else:
         db.commit()
         flash("已办理", "ok")
-    return redirect(url_for("supervision.rectification", task_id=task_id))
+    return redirect(url_for("ratingpages.rectification", task_id=task_id))
 
 
 def _date_or_none(text: str) -> date | None:
@@ -164,7 +164,7 @@ def new_complaint() -> str | Response:
             flash(
                 f"已登记，转{created['department_code']}办理，答复期限 {created['deadline']}", "ok"
             )
-            return redirect(url_for("supervision.complaint", complaint_id=created["id"]))
+            return redirect(url_for("ratingpages.complaint", complaint_id=created["id"]))
     return render_template(
         "hub/complaint_form.html", errors=errors, values=values, departments=_departments()
     ), 422 if errors else 200  # type: ignore[return-value]
@@ -199,4 +199,4 @@ def complaint_answer(complaint_id: int) -> Response:
     else:
         db.commit()
         flash("已记录答复", "ok")
-    return redirect(url_for("supervision.complaint", complaint_id=complaint_id))
+    return redirect(url_for("ratingpages.complaint", complaint_id=complaint_id))
