@@ -49,14 +49,24 @@ def _register(app: Flask, api: Api) -> None:
     from county_hub.certs import figures as cert_figures
 
     cert_figures.register()
+    from county_hub.ratings import figures as rating_figures
+
+    rating_figures.register()
     api.register_blueprint(cases, url_prefix="/api/v1/cases")
     api.register_blueprint(certificates, url_prefix="/api/v1/certificates")
     api.register_blueprint(registry, url_prefix="/api/v1/certificates")
     api.register_blueprint(sync, url_prefix="/api/v1/sync")
 
+    from county_hub.ratings.api import complaints_blp, rectifications_blp
+
+    api.register_blueprint(rectifications_blp, url_prefix="/api/v1/supervision/rectifications")
+    api.register_blueprint(complaints_blp, url_prefix="/api/v1/complaints")
+
     from county_hub import pages
+    from county_hub.ratings import pages as supervision_pages
 
     pages.init_app(app)
+    supervision_pages.init_app(app)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -48,7 +48,14 @@ def issue_certificates(app: Flask) -> int:
 
 
 def _hub_jobs(app: Flask) -> list[JobSpec]:
-    return [*hub_jobs(app), JobSpec("certificates.issue_due", 5.0, issue_certificates)]
+    """The shared hub jobs plus the hub's own domains' jobs."""
+    from county_hub.ratings.jobs import JOBS as rating_jobs
+
+    return [
+        *hub_jobs(app),
+        JobSpec("certificates.issue_due", 5.0, issue_certificates),
+        *rating_jobs,
+    ]
 
 
 hub = tier_group(

@@ -18,4 +18,8 @@ SETTINGS: tuple[Setting, ...] = (
         2,
         "int: an open case turns yellow (预警) when this many working days or fewer are left",
     ),
+    Setting(
+        "RECTIFY_WORKING_DAYS", 15, "int: working days to rectify a bad review (local: 5 to 15)"
+    ),
+    Setting("COMPLAINT_WORKING_DAYS", 5, "int: working days to answer a 办不成事反映 complaint"),
 )

@@ -5,6 +5,7 @@ from county_hub.certs.models import CertificateRow, IssuerKeyRow
 from county_hub.db import Base
 from county_hub.delegation.models import BatchItem, BatchTown, DelegationBatch
 from county_hub.org.models import Department, Region
+from county_hub.ratings.models import Complaint, Rating, RectificationTask
 from shared.accounts.models import Account
 from shared.calendar_store import CalendarYear
 from shared.certwork.models import CertUsageRow, UsageAlert
@@ -37,6 +38,7 @@ __all__ = [
     "CertUsageRow",
     "CertificateRow",
     "CertificateType",
+    "Complaint",
     "DelegationBatch",
     "Department",
     "EnrollToken",
@@ -46,6 +48,8 @@ __all__ = [
     "MasterChange",
     "Peer",
     "QuarantinedEvent",
+    "Rating",
+    "RectificationTask",
     "Region",
     "SeenNonce",
     "ServiceItem",

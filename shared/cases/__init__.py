@@ -1,12 +1,15 @@
 """Cases (办件) as an append-only event log and the pure fold every tier runs over it."""
 
 from shared.cases.events import (
+    RATING_CHANNELS,
+    RATING_LEVELS,
     CaseStatus,
     Event,
     EventType,
     InvalidEvent,
     Outcome,
     canonical_json,
+    is_bad_rating,
     new_event_id,
     parse_event_type,
 )
@@ -28,6 +31,8 @@ from shared.cases.fold import (
 __all__ = [
     "COUNTY",
     "DEFAULT_EXTENSION_DAYS",
+    "RATING_CHANNELS",
+    "RATING_LEVELS",
     "TERMINAL",
     "CaseState",
     "CaseStatus",
@@ -43,6 +48,7 @@ __all__ = [
     "check",
     "fold",
     "handler_node",
+    "is_bad_rating",
     "new_event_id",
     "parse_event_type",
     "refusal",

@@ -31,6 +31,9 @@ Payload conventions (JSON data; ``date`` values are ``"YYYY-MM-DD"`` strings):
 - ``certificate_issued`` (the hub only, after approval): ``{identifier, name, number,
   valid_from, valid_to (date | null), payload (the signed QR payload, see
   docs/certificates.md)}`` — the signed certificate travels down with the case.
+- ``rated`` (好差评, DOMAIN §4): ``{level (int 1..5), channel (a code of
+  :data:`RATING_CHANNELS`), comment, rater ("applicant" | the username of the agent or
+  clerk who entered it)}``; only on a concluded or delivered case, once per case.
 """
 
 from __future__ import annotations
@@ -147,6 +150,7 @@ class EventType(StrEnum):
     TERMINATED = "terminated"
     VOIDED = "voided"
     CERTIFICATE_ISSUED = "certificate_issued"
+    RATED = "rated"
 
     @property
     def label(self) -> str:
@@ -169,7 +173,32 @@ _EVENT_LABELS: dict[EventType, str] = {
     EventType.TERMINATED: "终止",
     EventType.VOIDED: "作废",
     EventType.CERTIFICATE_ISSUED: "电子证照签发",
+    EventType.RATED: "评价",
 }
+
+#: 好差评 levels (GB/T 39046 A.8); 4 and 5 are bad reviews (差评).
+RATING_LEVELS: dict[int, str] = {
+    1: "非常满意",
+    2: "满意",
+    3: "基本满意",
+    4: "不满意",
+    5: "非常不满意",
+}
+
+#: Rating channels (国办发〔2019〕51号): code on the wire → Chinese label.
+RATING_CHANNELS: dict[str, str] = {
+    "tablet": "窗口平板",
+    "qrcode": "二维码",
+    "pc": "PC",
+    "mobile": "移动端",
+    "phone": "电话",
+    "sms": "短信",
+}
+
+
+def is_bad_rating(level: int) -> bool:
+    """Levels 4 (不满意) and 5 (非常不满意) are 差评, which must be rectified."""
+    return level >= 4
 
 
 class InvalidEvent(InvalidInput):

@@ -18,7 +18,15 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from shared.calendar import WorkCalendar
-from shared.cases.events import CaseStatus, Event, EventType, Outcome, canonical_json
+from shared.cases.events import (
+    RATING_CHANNELS,
+    RATING_LEVELS,
+    CaseStatus,
+    Event,
+    EventType,
+    Outcome,
+    canonical_json,
+)
 from shared.clock import CHINA_TZ
 from shared.errors import DomainError
 from shared.ids.masking import mask_id_number, mask_phone
@@ -58,7 +66,11 @@ _FROM: dict[EventType, frozenset[CaseStatus]] = {
     T.TERMINATED: frozenset({S.SUPPLEMENT_REQUESTED, S.ACCEPTED, S.SUSPENDED}),
     T.VOIDED: frozenset(set(CaseStatus) - {S.VOIDED}),
     T.CERTIFICATE_ISSUED: frozenset({S.CONCLUDED, S.DELIVERED}),
+    # 好差评 comes after the result: a rating does not change the status.
+    T.RATED: frozenset({S.CONCLUDED, S.DELIVERED}),
 }
+
+_MAX_RATING_COMMENT = 500
 
 RefusalKind = Literal["conflict", "forbidden", "invalid"]
 
@@ -115,6 +127,7 @@ class CaseState:
     concluded_at: datetime | None = None
     delivered: bool = False
     certificates: list[dict[str, Any]] = field(default_factory=list)
+    rating: dict[str, Any] | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
     anomalies: list[dict[str, Any]] = field(default_factory=list)
     lamport: int = 0
@@ -184,6 +197,7 @@ class CaseState:
             "concluded_at": _iso(self.concluded_at),
             "delivered": self.delivered,
             "certificates": copy.deepcopy(self.certificates),
+            "rating": copy.deepcopy(self.rating),
             "history": copy.deepcopy(self.history),
             "anomalies": copy.deepcopy(self.anomalies),
             "lamport": self.lamport,
@@ -284,6 +298,9 @@ def allowed_origins(
             return frozenset({handler, county})
         case T.CERTIFICATE_ISSUED:
             return frozenset({county})  # the departments' signing keys are kept at the hub
+        case T.RATED:
+            # Any node on the case's path: where it was filed, its town, the handler, the hub.
+            return frozenset(filed | {handler, county})
 
 
 # --- checking -------------------------------------------------------------------------
@@ -313,6 +330,15 @@ def _refuse(state: CaseState, event: Event, *, county: str = COUNTY) -> Refusal 
         )
     if event.type is T.SUBMITTED:
         return Refusal("already_submitted", "办件已有申请记录，不能重复申请", "conflict")
+    if event.type is T.RATED and state.status not in _FROM[event.type]:
+        open_case = state.status not in TERMINAL
+        return Refusal(
+            "not_concluded",
+            "办件尚未办结，不能评价"
+            if open_case
+            else f"办件当前状态为“{state.status.label}”，不能评价",
+            "conflict",
+        )
     if state.status not in _FROM[event.type]:
         return Refusal(
             "bad_transition",
@@ -434,6 +460,13 @@ def _rule_certificate_issued(state: CaseState, event: Event) -> Refusal | None:
     return None
 
 
+def _rule_rated(state: CaseState, event: Event) -> Refusal | None:
+    _read_rating(event.payload)
+    if state.rating is not None:
+        return Refusal("already_rated", "该办件已评价", "conflict")
+    return None
+
+
 _RULES = {
     T.SUPPLEMENT_REQUESTED: _rule_supplement_requested,
     T.SUPPLIED: _rule_supplied,
@@ -448,6 +481,7 @@ _RULES = {
     T.TERMINATED: _rule_reason_only,
     T.VOIDED: _rule_reason_only,
     T.CERTIFICATE_ISSUED: _rule_certificate_issued,
+    T.RATED: _rule_rated,
 }
 
 
@@ -508,6 +542,17 @@ def _apply(state: CaseState, event: Event) -> None:
         case T.CERTIFICATE_ISSUED:
             keep = ("identifier", "name", "number", "valid_from", "valid_to", "payload")
             state.certificates = [*state.certificates, {k: p.get(k) for k in keep}]
+        case T.RATED:
+            state.rating = {
+                **_read_rating(p),
+                "level_label": RATING_LEVELS[p["level"]],
+                "channel_label": RATING_CHANNELS[p["channel"]],
+                "bad": p["level"] >= 4,
+                "at": event.at.isoformat(),
+                "origin": event.origin,
+                "actor": event.actor,
+                "event_id": event.id,
+            }
     state.history.append(
         {
             "id": event.id,
@@ -642,6 +687,21 @@ def _read_submitted(p: Mapping[str, Any]) -> dict[str, Any]:
         "batch": batch,
         "in_name_of": _opt_str(p, "in_name_of"),
     }
+
+
+def _read_rating(p: Mapping[str, Any]) -> dict[str, Any]:
+    """The facts of a ``rated`` payload, checked; raises ``_Bad``."""
+    level = _int(p, "level")
+    if level not in RATING_LEVELS:
+        raise _Bad("level 应为 1 到 5 的整数（1 非常满意 … 5 非常不满意）")
+    channel = p.get("channel")
+    if channel not in RATING_CHANNELS:
+        raise _Bad(f"channel 应为 {'、'.join(RATING_CHANNELS)} 之一")
+    comment = _opt_str(p, "comment")
+    if len(comment) > _MAX_RATING_COMMENT:
+        raise _Bad(f"comment 不能超过 {_MAX_RATING_COMMENT} 字")
+    rater = _str(p, "rater")
+    return {"level": level, "channel": channel, "comment": comment, "rater": rater}
 
 
 def _str(p: Mapping[str, Any], key: str, *, allow_empty: bool = False) -> str:

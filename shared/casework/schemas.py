@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate as v
 
-from shared.cases import CaseStatus
+from shared.cases import RATING_CHANNELS, CaseStatus
 
 ACTIONS = {
     "accept": "accepted",
@@ -20,6 +20,7 @@ ACTIONS = {
     "withdraw": "withdrawn",
     "terminate": "terminated",
     "void": "voided",
+    "rate": "rated",
 }
 
 
@@ -75,6 +76,33 @@ class ActionSchema(ma.Schema):
     )
     days = ma.fields.Integer(load_default=10, validate=v.Range(min=1, max=30))
     method = ma.fields.String(load_default="窗口领取", validate=v.Length(max=50))
+    level = ma.fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=v.Range(min=1, max=5, error="评价等级应为 1 到 5"),
+        metadata={"description": "rate: 1 非常满意, 2 满意, 3 基本满意, 4 不满意, 5 非常不满意"},
+    )
+    channel = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=v.OneOf(list(RATING_CHANNELS), error="评价渠道应为 {choices} 之一"),
+        metadata={
+            "description": "rate: "
+            + ", ".join(f"{code} {label}" for code, label in RATING_CHANNELS.items())
+        },
+    )
+    comment = ma.fields.String(
+        load_default="", validate=v.Length(max=500), metadata={"description": "rate: 评价意见"}
+    )
+    rater = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=v.OneOf(["applicant"], error="rater 只能为 applicant（申请人本人评价）"),
+        metadata={
+            "description": "rate: 'applicant' when the applicant rated in person;"
+            " default: the logged-in agent or clerk who enters the rating"
+        },
+    )
     expected_status = ma.fields.String(
         load_default=None,
         allow_none=True,

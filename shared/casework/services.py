@@ -396,7 +396,9 @@ def summary(row: CaseRow) -> dict[str, Any]:
 # --------------------------------------------------------------------------- actions
 
 
-def _payload(action: str, data: Mapping[str, Any], state: CaseState, today: date) -> dict[str, Any]:
+def _payload(
+    action: str, data: Mapping[str, Any], state: CaseState, today: date, actor: Actor
+) -> dict[str, Any]:
     reason = str(data.get("reason") or "").strip()
     needs_reason = {"not_accept", "suspend", "extend", "withdraw", "terminate", "void"}
     if action in needs_reason and not reason:
@@ -435,8 +437,27 @@ def _payload(action: str, data: Mapping[str, Any], state: CaseState, today: date
             return {"approve": bool(data["approve"]), "reason": reason}
         case "deliver":
             return {"method": data.get("method") or "窗口领取"}
+        case "rate":
+            return _rating_payload(data, rater=str(data.get("rater") or actor.username))
         case _:
             return {"reason": reason}
+
+
+def _rating_payload(data: Mapping[str, Any], *, rater: str) -> dict[str, Any]:
+    """好差评: level and channel are required; the comment is optional free text."""
+    problems = []
+    if data.get("level") is None:
+        problems.append(InvalidParam("level", "请选择评价等级（1 非常满意 … 5 非常不满意）"))
+    if not data.get("channel"):
+        problems.append(InvalidParam("channel", "请选择评价渠道"))
+    if problems:
+        raise InvalidInput(detail="评价信息不完整", invalid_params=problems)
+    return {
+        "level": int(data["level"]),
+        "channel": str(data["channel"]),
+        "comment": str(data.get("comment") or "").strip(),
+        "rater": rater,
+    }
 
 
 def _may_act(actor: Actor, node: str, state: CaseState, county: str) -> bool:
@@ -475,16 +496,48 @@ def act(
     if expected and state.status is not None and expected != state.status.value:
         raise Conflict(detail=f"办件状态已变为「{state.status.label}」，请刷新后再操作")
     now = clock.now()
+    payload = _payload(action, data, state, to_china(now).date(), actor)
+    new_state = _write(
+        session,
+        state,
+        EventType(ACTIONS[action]),
+        payload,
+        actor_name=actor.username,
+        node=node,
+        clock=clock,
+        acked=acked,
+        calendar=calendar,
+        county=county,
+    )
+    log.info("case_action", case_no=case_no, action=action, node=node, status=str(new_state.status))
+    return new_state
+
+
+def _write(
+    session: Session,
+    state: CaseState,
+    event_type: EventType,
+    payload: dict[str, Any],
+    *,
+    actor_name: str,
+    node: str,
+    clock: Clock,
+    acked: bool,
+    calendar: WorkCalendar,
+    county: str,
+) -> CaseState:
+    """Build the event, refuse it with the fold's own rule, store it and refold the case."""
+    now = clock.now()
     event = Event(
         id=new_event_id(now),
         case_id=state.case_id,
-        case_no=case_no,
+        case_no=state.case_no,
         origin=node,
         lamport=state.lamport + 1,
-        type=EventType(ACTIONS[action]),
+        type=event_type,
         at=now,
-        actor=actor.username,
-        payload=_payload(action, data, state, to_china(now).date()),
+        actor=actor_name,
+        payload=payload,
     )
     refused = refusal(state, event, county=county)
     if refused is not None:
@@ -492,6 +545,8 @@ def act(
         if refused.kind == "forbidden":
             raise PermissionDenied(detail=refused.reason)
         if refused.kind == "conflict":
+            if event_type is EventType.RATED:  # "办件尚未办结，不能评价" / "该办件已评价"
+                raise Conflict(detail=refused.reason)
             raise Conflict(detail=f"办件当前状态为「{label}」（{state.status}），{refused.reason}")
         raise InvalidInput(
             detail=refused.reason, invalid_params=[InvalidParam("action", refused.reason)]
@@ -505,5 +560,37 @@ def act(
         calendar=calendar,
         county=county,
     )
-    log.info("case_action", case_no=case_no, action=action, node=node, status=str(new_state.status))
+    return new_state
+
+
+def rate_by_applicant(
+    session: Session,
+    case_no: str,
+    data: Mapping[str, Any],
+    *,
+    node: str,
+    clock: Clock,
+    acked: bool,
+    county: str = "610727",
+) -> CaseState:
+    """The applicant's own 好差评 from the kiosk or short-link page (no staff login).
+
+    The caller has checked the link's token; the rule (concluded, once, this node on the
+    case's path) is the fold's. Raises NotFound, Conflict, PermissionDenied, InvalidInput.
+    """
+    calendar = load_calendar(session)
+    state = current_state(session, case_no, calendar=calendar, county=county)
+    new_state = _write(
+        session,
+        state,
+        EventType.RATED,
+        _rating_payload(data, rater="applicant"),
+        actor_name="applicant",
+        node=node,
+        clock=clock,
+        acked=acked,
+        calendar=calendar,
+        county=county,
+    )
+    log.info("case_rated_by_applicant", case_no=case_no, node=node)
     return new_state

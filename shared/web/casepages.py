@@ -208,6 +208,10 @@ def act(case_no: str) -> Response:
         "days": 10,
         "method": request.form.get("method", "窗口领取"),
         "expected_status": request.form.get("expected_status") or None,
+        "level": _int_or_none(request.form.get("level", "")),
+        "channel": request.form.get("channel") or None,
+        "comment": request.form.get("comment", "").strip()[:500],
+        "rater": "applicant" if request.form.get("rater") == "applicant" else None,
     }
     tier = current_tier()
     db = db_session()
@@ -234,6 +238,10 @@ def act(case_no: str) -> Response:
     return redirect(url_for("pages.case_detail", case_no=case_no))
 
 
+def _int_or_none(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 3 else None
+
+
 ACTION_LABELS = {
     "accept": "受理",
     "request_supplement": "一次性告知补正",
@@ -247,6 +255,7 @@ ACTION_LABELS = {
     "withdraw": "撤回",
     "terminate": "终止",
     "void": "作废",
+    "rate": "登记评价",
 }
 
 

@@ -87,10 +87,11 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     from shared.certwork import pages as certpages
-    from shared.web import casepages
+    from shared.web import casepages, ratingpages
 
     app.register_blueprint(casepages.bp)
     app.register_blueprint(certpages.bp)
+    app.register_blueprint(ratingpages.bp)
 
 
 def current_tier_name(app: Flask) -> str:
@@ -260,10 +261,16 @@ def case_detail(case_no: str) -> str:
     limit = time_limit(
         state, load_calendar(db_session()), tier.clock.today(), warn_days=warn_days()
     )
+    from shared.cases import RATING_CHANNELS, RATING_LEVELS
+    from shared.web.ratingpages import rating_link
+
     return render_template(
         "sanji/case.html",
         case=state.to_dict(masked=True),
         limit=limit,
+        rating_levels=RATING_LEVELS,
+        rating_channels=RATING_CHANNELS,
+        rating_link=rating_link(state.case_no),
         form_materials=[m["name"] for m in state.materials],
         route=route_note(state, here=tier.node_code, unit=unit or "", names=unit_names()),
         queued=cases.queued_events(db_session(), state.case_id) if tier.name != "hub" else 0,

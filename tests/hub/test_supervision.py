@@ -199,8 +199,8 @@ def test_monthly_figures_match_counts_made_by_hand(
     assert empty and empty[0]["completion_rate"]["percent"] == "—"
     # Hooks for other domains: "—" until a provider is registered.
     assert row["good_rating_rate"]["percent"] == "—"
-    # 免提交率 comes from the certificate registry; the ratings' hooks are still empty.
-    assert [h["available"] for h in body["hooks"]] == [False, False, True]
+    # Every hooked figure has its provider: ratings and the certificate registry.
+    assert [h["available"] for h in body["hooks"]] == [True, True, True]
     assert body["total"]["accepted"] == sum(u["accepted"] for u in body["units"])
 
     towns = hub.get(
@@ -287,7 +287,7 @@ def test_supervision_page_and_dashboard_figures(
     assert "徐家坪镇" in towns
     board = hub.get("/dashboard?month=2026-10").get_data(as_text=True)
     assert "办件统计：2026 年 10 月" in board and "按时办结率" in board
-    assert "好评率、差评整改率尚未接入数据" in board and "figures-chart" in board
+    assert "尚未接入数据" not in board and "好评率" in board and "figures-chart" in board
     bad = hub.get("/dashboard?month=2026-13").get_data(as_text=True)
     assert "月份格式有误" in bad and "2026 年 11 月" in bad
 

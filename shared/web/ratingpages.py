@@ -1,0 +1,106 @@
+"""好差评 by the applicant: the kiosk / short-link page ``/r/<case_no>/<token>`` (no login).
+
+The token is an HMAC of the case number with this node's SECRET_KEY, so only links this
+node printed (QR code on the receipt, hall tablet, SMS) open a form; anything else is a
+plain 404 and records nothing. The page shows only the item's name and the applicant's
+masked name. The POST is CSRF-protected like every form (the session cookie is anonymous).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import Blueprint, abort, current_app, render_template, request
+from werkzeug.wrappers import Response
+
+from shared.cases import RATING_CHANNELS, RATING_LEVELS, CaseState
+from shared.casework import services
+from shared.errors import DomainError, NotFound
+from shared.web.app import current_tier, db_session
+
+bp = Blueprint("ratingpages", __name__)
+
+#: Channels a kiosk page may claim; staff enter phone and SMS ratings on the case page.
+KIOSK_CHANNELS = ("qrcode", "tablet", "mobile", "pc")
+_TOKEN_HEX = 20  # 80 bits: short enough for a QR code and an SMS, too long to guess
+
+
+def rating_token(case_no: str, secret: str) -> str:
+    """The link token of ``case_no``: HMAC-SHA256 with the node's secret, shortened."""
+    mac = hmac.new(secret.encode(), f"sanji-rating:{case_no}".encode(), hashlib.sha256)
+    return mac.hexdigest()[:_TOKEN_HEX]
+
+
+def rating_link(case_no: str) -> str:
+    """The path of the applicant's rating page for ``case_no`` on this node."""
+    return f"/r/{case_no}/{rating_token(case_no, str(current_app.config['SECRET_KEY']))}"
+
+
+def _mask_name(name: str) -> str:
+    """王五 → 王*, 欧阳小明 → 欧***: enough for the applicant to recognise the case."""
+    return name[:1] + "*" * max(1, len(name) - 1) if name else "—"
+
+
+def _case_for(case_no: str, token: str) -> CaseState:
+    expected = rating_token(case_no, str(current_app.config["SECRET_KEY"]))
+    if not hmac.compare_digest(expected, token.lower()):
+        abort(404)
+    try:
+        return services.current_state(db_session(), case_no)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/r/<case_no>/<token>", methods=["GET", "POST"])
+def rate(case_no: str, token: str) -> str | Response:
+    """The applicant rates a concluded case with one of five buttons."""
+    state = _case_for(case_no, token)
+    channel = request.values.get("via", "qrcode")
+    if channel not in KIOSK_CHANNELS:
+        channel = "qrcode"
+    error = ""
+    status = 200
+    done = False
+    if request.method == "POST":
+        level = request.form.get("level", "")
+        tier = current_tier()
+        db = db_session()
+        try:
+            state = services.rate_by_applicant(
+                db,
+                case_no,
+                {
+                    "level": int(level) if level in ("1", "2", "3", "4", "5") else None,
+                    "channel": channel,
+                    "comment": request.form.get("comment", "").strip()[:500],
+                },
+                node=tier.node_code,
+                clock=tier.clock,
+                acked=tier.name == "hub",
+                county=current_app.config.get("COUNTY_CODE", "610727"),
+            )
+        except DomainError as err:
+            db.rollback()
+            error, status = err.detail or err.title, err.status
+        else:
+            db.commit()
+            done = True
+    return render_template(
+        "sanji/rate.html",
+        item_name=state.item_name,
+        applicant=_mask_name(str(state.applicant.get("name", ""))),
+        rating=state.rating,
+        concluded=state.status is not None and state.status.value in ("concluded", "delivered"),
+        levels=RATING_LEVELS,
+        channel=channel,
+        channel_label=RATING_CHANNELS[channel],
+        error=error,
+        done=done,
+    ), status  # type: ignore[return-value]
+
+
+@bp.get("/complaints/info")
+def complaints_info() -> str:
+    """How to file 办不成事反映 from a town or village (filed at the county hub for now)."""
+    return render_template("sanji/complaints_info.html")
