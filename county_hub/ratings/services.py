@@ -259,8 +259,17 @@ def list_tasks(
     }
 
 
+#: Row ids are 32-bit on SQLite's side of the driver too; a larger one names nothing.
+MAX_ID = 2**31 - 1
+
+
 def _task(session: Session, actor: Actor, task_id: int) -> RectificationTask:
-    task = session.scalar(_task_query(actor).where(RectificationTask.id == task_id))
+    query = _task_query(actor)
+    task = (
+        session.scalar(query.where(RectificationTask.id == task_id))
+        if 0 < task_id <= MAX_ID
+        else None
+    )
     if task is None:
         raise NotFound(detail=f"没有整改任务 {task_id}（或本账号无权查看）")
     return task
@@ -600,7 +609,12 @@ def list_complaints(
 
 
 def _complaint(session: Session, actor: Actor, complaint_id: int) -> Complaint:
-    found = session.scalar(_complaint_query(actor).where(Complaint.id == complaint_id))
+    query = _complaint_query(actor)
+    found = (
+        session.scalar(query.where(Complaint.id == complaint_id))
+        if 0 < complaint_id <= MAX_ID
+        else None
+    )
     if found is None:
         raise NotFound(detail=f"没有反映 {complaint_id}（或本账号无权查看）")
     return found

@@ -363,3 +363,15 @@ def test_hub_pages_render_tasks_and_complaints(hub_app: Flask, hub: FlaskClient)
     assert bad.status_code == 422 and "联系电话" in bad.get_data(as_text=True)
     case_page = page.get(f"/cases/{no}").get_data(as_text=True)
     assert "非常不满意" in case_page
+
+
+def test_an_id_too_large_for_the_database_is_a_plain_404(hub: FlaskClient) -> None:
+    admin = login(hub, "admin")
+    huge = 2**70
+    task = hub.post(
+        f"/api/v1/supervision/rectifications/{huge}/actions",
+        json={"action": "verify", "note": "x"},
+        headers=admin,
+    )
+    assert task.status_code == 404 and task.content_type == "application/problem+json"
+    assert hub.get(f"/api/v1/complaints/{huge}", headers=admin).status_code == 404
