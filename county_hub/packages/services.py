@@ -67,7 +67,7 @@ def seed_packages(session: Session) -> int:
         .join(ServiceItem, ServiceItem.code == ItemVersion.item_code)
         .where(ServiceItem.is_demo.is_(False))
     )
-    codes: dict[str, str] = dict(session.execute(real).tuples().all())
+    codes: dict[str, str] = {row.name: row.item_code for row in session.execute(real)}
     count = 0
     for row in csv.DictReader(text.splitlines()):
         names = [n.strip() for n in row["items"].split(";") if n.strip()]
