@@ -17,6 +17,7 @@ from importlib import resources
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from county_hub.catalog.models import ItemVersion, ServiceItem
@@ -268,7 +269,10 @@ def apply_for_package(
         PackageChild(position=i, case_no=state.case_no) for i, state in enumerate(children, 1)
     ]
     session.add(application)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as err:  # the same key submitted twice at the same moment
+        raise Conflict(detail="同一申请正在提交，请刷新后查看") from err
     log.info(
         "package_applied",
         application=application.id,
