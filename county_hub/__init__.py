@@ -62,11 +62,17 @@ def _register(app: Flask, api: Api) -> None:
     api.register_blueprint(rectifications_blp, url_prefix="/api/v1/supervision/rectifications")
     api.register_blueprint(complaints_blp, url_prefix="/api/v1/complaints")
 
+    from county_hub.packages.api import blp as packages
+
+    api.register_blueprint(packages, url_prefix="/api/v1/packages")
+
     from county_hub import pages
+    from county_hub.packages import pages as package_pages
     from county_hub.ratings import pages as supervision_pages
 
     pages.init_app(app)
     supervision_pages.init_app(app)
+    package_pages.init_app(app)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

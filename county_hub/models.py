@@ -5,6 +5,7 @@ from county_hub.certs.models import CertificateRow, IssuerKeyRow
 from county_hub.db import Base
 from county_hub.delegation.models import BatchItem, BatchTown, DelegationBatch
 from county_hub.org.models import Department, Region
+from county_hub.packages.models import Package, PackageApplication, PackageChild, PackageItem
 from county_hub.ratings.models import Complaint, Rating, RectificationTask
 from shared.accounts.models import Account
 from shared.calendar_store import CalendarYear
@@ -46,6 +47,10 @@ __all__ = [
     "ItemMaterial",
     "ItemVersion",
     "MasterChange",
+    "Package",
+    "PackageApplication",
+    "PackageChild",
+    "PackageItem",
     "Peer",
     "QuarantinedEvent",
     "Rating",

@@ -11,6 +11,8 @@ What is real and what is demo data:
   the rest are generated plausible names (``is_demo``);
 * delegation: batches 1–3 (155 items, all towns, 下放) and batch 4 (100 items entrusted to
   徐家坪镇): the counts are the report's, the lists and document numbers are demo data;
+* packages (一件事一次办): 20 packages in two batches over the real items, listed in
+  ``data/packages.csv`` (the names follow the national lists, the groupings are demo data);
 * accounts: ``admin``, ``supervisor``, ``dept-<code>``, ``town-<9 digits>``,
   ``agent-<12 digits>``, all with the password ``demo``.
 """
@@ -35,6 +37,7 @@ from county_hub.certs.demo import seed_certificates
 from county_hub.delegation.services import publish_batch, save_batch
 from county_hub.feed import publish_everything
 from county_hub.org.models import Department, Region, RegionLevel
+from county_hub.packages.services import seed_packages
 from county_hub.seed.names import TEMPLATES
 from shared import refdata
 from shared.accounts.models import Role
@@ -508,6 +511,7 @@ def seed_demo(session: Session, clock: Clock, *, seed: int = 610727) -> dict[str
     seed_delegation(session, drafts, clock, rng)
     session.flush()
     certificates = seed_certificates(session, clock)
+    packages = seed_packages(session)
     # Batches announced themselves when published; the feed starts over complete and in
     # dependency order so a new node can apply it front to back.
     session.execute(delete(MasterChange))
@@ -518,4 +522,5 @@ def seed_demo(session: Session, clock: Clock, *, seed: int = 610727) -> dict[str
         "real_items": sum(d.real for d in drafts),
         "changes": changes,
         "certificates": certificates,
+        "packages": packages,
     }
