@@ -62,17 +62,22 @@ def _register(app: Flask, api: Api) -> None:
     api.register_blueprint(rectifications_blp, url_prefix="/api/v1/supervision/rectifications")
     api.register_blueprint(complaints_blp, url_prefix="/api/v1/complaints")
 
+    from county_hub.appointments.api import appointments_blp, inspections_blp
     from county_hub.packages.api import blp as packages
 
     api.register_blueprint(packages, url_prefix="/api/v1/packages")
+    api.register_blueprint(appointments_blp, url_prefix="/api/v1/appointments")
+    api.register_blueprint(inspections_blp, url_prefix="/api/v1/inspections")
 
     from county_hub import pages
+    from county_hub.appointments import pages as appointment_pages
     from county_hub.packages import pages as package_pages
     from county_hub.ratings import pages as supervision_pages
 
     pages.init_app(app)
     supervision_pages.init_app(app)
     package_pages.init_app(app)
+    appointment_pages.init_app(app)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

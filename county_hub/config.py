@@ -22,4 +22,5 @@ SETTINGS: tuple[Setting, ...] = (
         "RECTIFY_WORKING_DAYS", 15, "int: working days to rectify a bad review (local: 5 to 15)"
     ),
     Setting("COMPLAINT_WORKING_DAYS", 5, "int: working days to answer a 办不成事反映 complaint"),
+    Setting("APPOINTMENT_CAPACITY", 3, "int: places per 30-minute 预约 slot (venues may differ)"),
 )

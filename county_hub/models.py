@@ -1,5 +1,12 @@
 """Every hub model, imported in one place so metadata and migrations see them all."""
 
+from county_hub.appointments.models import (
+    Appointment,
+    AppointmentSchedule,
+    AppointmentSlot,
+    Inspection,
+    InspectionFinding,
+)
 from county_hub.catalog.models import CertificateType, ItemMaterial, ItemVersion, ServiceItem
 from county_hub.certs.models import CertificateRow, IssuerKeyRow
 from county_hub.db import Base
@@ -29,6 +36,9 @@ METADATA = [CommonBase.metadata, Base.metadata]
 __all__ = [
     "METADATA",
     "Account",
+    "Appointment",
+    "AppointmentSchedule",
+    "AppointmentSlot",
     "Base",
     "BatchItem",
     "BatchTown",
@@ -43,6 +53,8 @@ __all__ = [
     "DelegationBatch",
     "Department",
     "EnrollToken",
+    "Inspection",
+    "InspectionFinding",
     "IssuerKeyRow",
     "ItemMaterial",
     "ItemVersion",
