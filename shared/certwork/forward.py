@@ -15,28 +15,18 @@ from sqlalchemy.orm import Session
 
 from shared.accounts.services import Actor
 from shared.certwork.services import record_use
-from shared.errors import InvalidInput, InvalidParam, PermissionDenied, Unavailable
+from shared.errors import InvalidInput, InvalidParam, PermissionDenied
 from shared.sync.models import Peer
+from shared.sync.relay import ask_upstream
 
 LOOKUP_PATH = "/api/v1/sync/certificates/lookup"
 FIELDS = ("holder", "case_no", "purpose", "certificate_type", "holder_type")
 
 
 def _ask_upstream(tier: Any, body: Mapping[str, Any]) -> list[dict[str, Any]]:
-    from shared.sync.client import SyncClient, UpstreamError
-
-    try:
-        client = SyncClient(tier.sessions, me=tier.node_code, key=tier.key, clock=tier.clock)
-    except UpstreamError as err:
-        raise Unavailable(detail=f"无法向县级平台查询证照：{err}") from err
-    try:
-        reply = client._call("POST", LOOKUP_PATH, body=dict(body)).json()
-    except UpstreamError as err:
-        raise Unavailable(
-            detail=f"县级平台暂不可达，离线时只能核验申请人出示的证照二维码（{err}）"
-        ) from err
-    finally:
-        client.close()
+    reply = ask_upstream(
+        tier, LOOKUP_PATH, body, offline="县级平台暂不可达，离线时只能核验申请人出示的证照二维码"
+    )
     items: list[dict[str, Any]] = reply.get("items", [])
     return items
 

@@ -38,7 +38,16 @@ PROTOCOL_HEADER = "X-Sanji-Protocol"
 
 
 class UpstreamError(Exception):
-    """The upstream could not be reached or refused the request (the caller backs off)."""
+    """The upstream could not be reached or refused the request (the caller backs off).
+
+    ``status`` is the upstream's HTTP status when it answered (0: no answer), ``detail``
+    its problem detail.
+    """
+
+    def __init__(self, message: str, *, status: int = 0, detail: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.detail = detail or message
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,16 @@ def _problem_text(response: requests.Response) -> str:
         return f"{response.status_code} {body.get('title', '')}：{body.get('detail', '')}"
     except ValueError:
         return f"{response.status_code} {response.text[:200]}"
+
+
+def _problem_detail(response: requests.Response) -> str:
+    """The problem's detail and each field's reason, as a clerk should read them."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    reasons = [str(p.get("reason", "")) for p in body.get("invalid_params") or []]
+    return "；".join([str(body.get("detail", "")), *filter(None, reasons)])
 
 
 class SyncClient:
@@ -167,7 +186,11 @@ class SyncClient:
         except requests.RequestException as exc:
             raise UpstreamError(f"上级节点不可达：{exc.__class__.__name__}") from exc
         if response.status_code >= 400:
-            raise UpstreamError(_problem_text(response))
+            raise UpstreamError(
+                _problem_text(response),
+                status=response.status_code,
+                detail=_problem_detail(response),
+            )
         return response
 
     # ------------------------------------------------------------------ master feed

@@ -183,6 +183,29 @@ def push_usage() -> Response:
     return _respond(reply)
 
 
+@blp.route("/complaints", methods=["POST"])
+def relay_complaint() -> Response:
+    """A 办不成事反映 filed at a town or village (registered by the hub, relayed by towns)"""
+    session = db_session()
+    peer = _peer(request.get_data(cache=True))
+    session.commit()
+    body = _json_body(_body())
+    if not isinstance(body, dict):
+        raise InvalidInput(
+            detail="反映内容格式有误", invalid_params=[InvalidParam("body", "应为对象")]
+        )
+    node = str(body.get("filed_node") or peer.node)
+    if not node.startswith(peer.node):
+        raise InvalidInput(
+            detail=f"节点 {peer.node} 不能代节点 {node} 登记反映",
+            invalid_params=[InvalidParam("filed_node", "应为上报节点或其下级节点")],
+        )
+    handler = current_app.extensions["sanji.complaint_peer"]
+    reply = handler(session, peer, {**body, "filed_node": node}, tier=current_tier())
+    session.commit()
+    return _respond(reply, status=201)
+
+
 @blp.route("/certificates/lookup", methods=["POST"])
 def certificate_lookup() -> Response:
     """A node's purpose-bound certificate look-up (answered by the hub, relayed by towns)"""

@@ -19,10 +19,12 @@ def register_node(app: Flask, api: Api) -> None:
     from shared.replica.view import ReplicaCatalog
     from shared.sync.web import blp as sync
     from shared.web import home
+    from shared.web.ratingpages import relay_complaint
 
     app.extensions["sanji.catalog"] = ReplicaCatalog
     app.extensions["sanji.cert_lookup"] = forward_lookup
     app.extensions["sanji.cert_lookup_peer"] = relay_lookup
+    app.extensions["sanji.complaint_peer"] = relay_complaint
     api.register_blueprint(catalog, url_prefix="/api/v1/catalog")
     api.register_blueprint(cases, url_prefix="/api/v1/cases")
     api.register_blueprint(certificates, url_prefix="/api/v1/certificates")

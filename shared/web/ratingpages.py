@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from shared.cases import RATING_CHANNELS, RATING_LEVELS, CaseState
 from shared.casework import services
 from shared.errors import DomainError, NotFound
+from shared.replica.models import ReplicaDepartment
+from shared.sync.relay import ask_upstream
 from shared.web.app import current_tier, db_session
 
 bp = Blueprint("ratingpages", __name__)
@@ -100,7 +104,49 @@ def rate(case_no: str, token: str) -> str | Response:
     ), status  # type: ignore[return-value]
 
 
-@bp.get("/complaints/info")
-def complaints_info() -> str:
-    """How to file 办不成事反映 from a town or village (filed at the county hub for now)."""
-    return render_template("sanji/complaints_info.html")
+COMPLAINT_PATH = "/api/v1/sync/complaints"
+COMPLAINT_FIELDS = ("contact_name", "contact_phone", "item_code", "department_code", "text")
+
+
+def relay_complaint(session: Any, peer: Any, body: dict[str, Any], *, tier: Any) -> Any:
+    """A town passing its village's complaint on to the county."""
+    del session, peer
+    return _send_complaint(tier, body)
+
+
+def _send_complaint(tier: Any, body: dict[str, Any]) -> Any:
+    return ask_upstream(
+        tier,
+        COMPLAINT_PATH,
+        body,
+        offline="县级平台暂不可达，反映尚未登记；填写的内容仍在下方，请稍后再提交",
+    )
+
+
+@bp.route("/complaints/info", methods=["GET", "POST"])
+def complaints_info() -> Any:
+    """File 办不成事反映 at a town or village: the county registers and routes it."""
+    from shared.web.pages import require_login
+
+    actor = require_login()
+    values = {k: request.form.get(k, "").strip() for k in COMPLAINT_FIELDS}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        tier = current_tier()
+        body = {**values, "actor": actor.username, "filed_node": tier.node_code}
+        db_session().commit()  # release SQLite's write lock before the sync client reads
+        try:
+            reply = _send_complaint(tier, body)
+        except DomainError as err:
+            errors = {"_form": err.detail}
+        else:
+            flash(
+                f"已登记反映（编号 {reply.get('id')}），由 {reply.get('department_code')} 在"
+                f" {reply.get('deadline') or '规定期限'} 前答复反映人",
+                "ok",
+            )
+            return redirect(url_for("ratingpages.complaints_info"))
+    departments = db_session().execute(select(ReplicaDepartment.code, ReplicaDepartment.name)).all()
+    return render_template(
+        "sanji/complaints_info.html", values=values, errors=errors, departments=departments
+    ), 422 if errors else 200

@@ -7,6 +7,7 @@ and a look-up says plainly that the county cannot be reached."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -40,6 +41,31 @@ def _verify(cluster: Cluster, node: Any, headers: dict[str, str], payload: str) 
     )
     assert response.status_code == 200, response.text
     return dict(response.json())
+
+
+def _page_session(node: Any, username: str) -> requests.Session:
+    browser = requests.Session()
+    form = browser.get(f"{node.url}/login", timeout=10).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token
+    done = browser.post(
+        f"{node.url}/login",
+        data={"username": username, "password": "demo", "csrf_token": token.group(1)},
+        timeout=10,
+    )
+    assert done.status_code == 200 and "/login" not in done.url
+    return browser
+
+
+def _complain(browser: requests.Session, node: Any, **fields: str) -> requests.Response:
+    form = browser.get(f"{node.url}/complaints/info", timeout=10).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token
+    return browser.post(
+        f"{node.url}/complaints/info",
+        data={"csrf_token": token.group(1), **fields},
+        timeout=60,
+    )
 
 
 def test_lookup_issue_verify_revoke_and_the_usage_log(cluster: Cluster) -> None:
@@ -139,8 +165,23 @@ def test_lookup_issue_verify_revoke_and_the_usage_log(cluster: Cluster) -> None:
     alerts = requests.get(f"{cluster.api(hub)}/certificates/usage/alerts", headers=admin, timeout=5)
     assert alerts.json() == []
 
+    clerk = _page_session(village, f"agent-{village.code}")
+    complaint = {"contact_name": "李四", "department_code": "mzj", "text": "低保申请没有回音"}
+    refused = _complain(clerk, village, **complaint)
+    assert refused.status_code == 422 and "请填写联系电话" in refused.text
+    assert "低保申请没有回音" in refused.text  # what was typed is still there
+    filed = _complain(clerk, village, contact_phone="13812345678", **complaint)
+    assert filed.status_code == 200 and "已登记反映" in filed.text
+    dept = cluster.login(hub, "dept-mzj")
+    listed = requests.get(f"{cluster.api(hub)}/complaints", headers=dept, timeout=5).json()
+    assert any(c["filed_node"] == village.code for c in listed["items"])
+
     cluster.kill(town, "web")
     try:
+        offline_complaint = _complain(clerk, village, contact_phone="13812345678", **complaint)
+        assert offline_complaint.status_code == 422
+        assert "县级平台暂不可达" in offline_complaint.text
+        assert "低保申请没有回音" in offline_complaint.text
         offline = _verify(cluster, village, agent, licence["payload"])
         assert offline["code"] == "revoked" and offline["as_of"]
         unreachable = requests.get(

@@ -132,3 +132,34 @@ def _fields(entry: UsageEntry) -> UsageFields:
         holder_ref=entry.holder_ref,
         holder_masked=entry.holder_masked,
     )
+
+
+def test_a_complaint_filed_below_is_registered_at_the_hub(
+    hub_app: Flask, hub: FlaskClient, clock: FixedClock
+) -> None:
+    key = _enroll(hub_app, hub)
+
+    def send(body: dict) -> object:
+        clock.advance(seconds=1)
+        return _signed(hub, key, TOWN, "POST", "/api/v1/sync/complaints", body=body, clock=clock)
+
+    good = {
+        "contact_name": "李四",
+        "contact_phone": "13812345678",
+        "department_code": "mzj",
+        "text": "高龄补贴申请三个月没有答复",
+        "actor": f"agent-{VILLAGE}",
+        "filed_node": VILLAGE,
+    }
+    no_phone = send({**good, "contact_phone": ""})
+    assert no_phone.status_code == 422  # type: ignore[attr-defined]
+    names = {p["name"] for p in no_phone.get_json()["invalid_params"]}  # type: ignore[attr-defined]
+    assert names == {"contact_phone"}
+    elsewhere = send({**good, "filed_node": "610727001001"})
+    assert elsewhere.status_code == 422  # type: ignore[attr-defined]
+    filed = send(good)
+    assert filed.status_code == 201, filed.get_json()  # type: ignore[attr-defined]
+    body = filed.get_json()  # type: ignore[attr-defined]
+    assert body["filed_node"] == VILLAGE and body["department_code"] == "mzj" and body["deadline"]
+    listed = hub.get("/api/v1/complaints", headers=login(hub, "dept-mzj")).get_json()
+    assert [c["id"] for c in listed["items"]] == [body["id"]]
