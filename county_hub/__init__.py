@@ -46,7 +46,7 @@ def _register(app: Flask, api: Api) -> None:
     app.extensions["sanji.cert_lookup"] = hub_lookup
     app.extensions["sanji.cert_lookup_peer"] = peer_lookup
     app.extensions["sanji.after_case_change"] = after_case_change
-    from county_hub.ratings.services import file_complaint_for_node
+    from county_hub.ratings.relay import file_complaint_for_node
 
     app.extensions["sanji.complaint_peer"] = file_complaint_for_node
     from county_hub.certs import figures as cert_figures

@@ -671,25 +671,3 @@ def answer_complaint(
     session.flush()
     log.info("complaint_answered", complaint=complaint.id, method=method)
     return get_complaint(session, actor, complaint.id, today=today)
-
-
-def file_complaint_for_node(
-    session: Session, peer: Any, body: Mapping[str, Any], *, tier: Any
-) -> dict[str, Any]:
-    """A complaint a town or village filed (the signed request names the node and clerk)."""
-    from flask import current_app
-
-    on_behalf = Actor(
-        username=f"{body.get('filed_node')}/{body.get('actor') or '?'}"[:64],
-        role=Role.TOWN_STAFF,
-        region_code=str(body.get("filed_node")),
-        department_code=None,
-    )
-    return file_complaint(
-        session,
-        on_behalf,
-        body,
-        clock=tier.clock,
-        working_days=int(current_app.config["COMPLAINT_WORKING_DAYS"]),
-        county=tier.node_code,
-    )
