@@ -51,7 +51,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError  # noqa: E402
 from county_hub.catalog.models import CertificateType  # noqa: E402
 from county_hub.certs.lookup import rows as lookup_rows  # noqa: E402
 from county_hub.certs.models import CertificateRow  # noqa: E402
-from county_hub.certs.services import find_by_holder, new_key, record  # noqa: E402
+from county_hub.certs.services import find_by_holder, new_key, record, valid_to  # noqa: E402
 from county_hub.org.models import Department, Region, RegionLevel  # noqa: E402
 from shared.certs import Certificate, sign_certificate  # noqa: E402
 from shared.clock import FixedClock  # noqa: E402
@@ -277,16 +277,6 @@ def _business(i: int) -> str:
     return make_uscc("9", "2", "610727", "MA" + "".join(reversed(digits)))
 
 
-def _valid_to(start: date, years: int | None) -> date | None:
-    if years is None:
-        return None
-    try:
-        end = start.replace(year=start.year + years)
-    except ValueError:  # 29 February
-        end = start.replace(year=start.year + years, day=28)
-    return end - timedelta(days=1)
-
-
 def certificates(
     n: int, specs: list[TypeSpec], towns: list[str], villages: list[str]
 ) -> Iterator[tuple[Any, ...]]:
@@ -324,7 +314,7 @@ def certificates(
             issued = FIRST_ISSUE + timedelta(days=rng.randrange(span + 1))
             if born is not None and issued < born:
                 issued = born
-            valid_to = _valid_to(issued, spec.validity_years)
+            expires = valid_to(issued, spec.validity_years)
             serial += 1
             number = f"{issued.year}{serial:07d}"
             identifier = make_certificate_identifier(spec.type_code, spec.issuer_code, number, 1)
@@ -338,7 +328,7 @@ def certificates(
                 "holder_code_type": kind,
                 "region": region,
                 "valid_from": issued.isoformat(),
-                "valid_to": valid_to.isoformat() if valid_to else None,
+                "valid_to": expires.isoformat() if expires else None,
             }
             signed = {"cert": cert, "kid": spec.kid, "sig": spec.template["sig"]}
             revoked = rng.random() < 0.02
@@ -358,7 +348,7 @@ def certificates(
                 holder,
                 issued,
                 issued,
-                valid_to,
+                expires,
                 "revoked" if revoked else "valid",
                 "持证主体申请注销" if revoked else "",
                 since if revoked else None,

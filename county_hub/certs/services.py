@@ -229,7 +229,7 @@ def _serial(session: Session, issuer_code: str, year: int) -> str:
     return f"{prefix}{(used or 0) + 1:07d}"
 
 
-def _valid_to(start: date, years: int | None) -> date | None:
+def valid_to(start: date, years: int | None) -> date | None:
     if years is None:
         return None
     try:
@@ -285,7 +285,7 @@ def issue(
         holder_code_type=holder_code_type,  # type: ignore[arg-type]
         region=region,
         valid_from=today,
-        valid_to=_valid_to(today, cert_type.validity_years),
+        valid_to=valid_to(today, cert_type.validity_years),
         signer_kid=key_row.kid,
         item_code=item_code,
         previous=previous.identifier if previous is not None else None,
