@@ -1,4 +1,10 @@
-"""County hub (县级枢纽): master catalog, delegation lists, accounts, the county's registry."""
+"""County hub (县级枢纽): master catalog, delegation lists, accounts, the county's registry.
+
+The hub does the common case work too (``shared.web.common``: cases, certificates, sync
+status) with its own hooks: its catalog tables, its certificate registry answering
+look-ups, issuing result certificates after approvals, and registering complaints. It
+serves its towns the sync protocol's peer endpoints.
+"""
 
 from __future__ import annotations
 
@@ -8,75 +14,62 @@ from typing import Any
 from flask import Flask
 
 import county_hub.models  # noqa: F401  (registers the tables)
+from county_hub import pages
+from county_hub.accounts.api import blp as accounts
+from county_hub.appointments import pages as appointment_pages
+from county_hub.appointments.api import appointments_blp, inspections_blp
+from county_hub.calendar.api import blp as calendar_admin
+from county_hub.cases.view import HubCatalog
+from county_hub.catalog.api import blp as catalog
+from county_hub.certs import figures as cert_figures
+from county_hub.certs.api import blp as registry
+from county_hub.certs.lookup import hub_lookup, peer_lookup
+from county_hub.certs.services import after_case_change
 from county_hub.config import PREFIX, SETTINGS
+from county_hub.delegation.api import blp as delegation
+from county_hub.org.api import departments_blp, regions_blp
+from county_hub.packages import pages as package_pages
+from county_hub.packages.api import blp as packages
+from county_hub.ratings import figures as rating_figures
+from county_hub.ratings import pages as supervision_pages
+from county_hub.ratings.api import complaints_blp, rectifications_blp
+from county_hub.ratings.relay import file_complaint_for_node
+from county_hub.supervision.api import blp as supervision
+from county_hub.supervision.api import reports
+from shared.sync.api import peers_blp
 from shared.web.app import build_app
+from shared.web.common import TierHooks, register_case_work
 from shared.web.smorest import Api
 
+HUB_HOOKS = TierHooks(
+    catalog=HubCatalog,
+    cert_lookup=hub_lookup,
+    cert_lookup_peer=peer_lookup,
+    complaint_peer=file_complaint_for_node,
+    after_case_change=after_case_change,
+)
 
-def _register(app: Flask, api: Api) -> None:
+
+def register(app: Flask, api: Api) -> None:
     """Domains in a fixed order (the order of the OpenAPI document)."""
-    from county_hub.accounts.api import blp as accounts
-    from county_hub.calendar.api import blp as calendar_admin
-    from county_hub.catalog.api import blp as catalog
-    from county_hub.delegation.api import blp as delegation
-    from county_hub.org.api import departments_blp, regions_blp
-
     api.register_blueprint(catalog, url_prefix="/api/v1/catalog")
     api.register_blueprint(delegation, url_prefix="/api/v1/delegations")
     api.register_blueprint(regions_blp, url_prefix="/api/v1/regions")
     api.register_blueprint(departments_blp, url_prefix="/api/v1/departments")
     api.register_blueprint(calendar_admin, url_prefix="/api/v1/calendar")
     api.register_blueprint(accounts, url_prefix="/api/v1/accounts")
-
-    from county_hub.supervision.api import blp as supervision
-    from county_hub.supervision.api import reports
-
     api.register_blueprint(supervision, url_prefix="/api/v1/supervision")
     api.register_blueprint(reports, url_prefix="/api/v1/reports")
-
-    from county_hub.cases.view import HubCatalog
-    from county_hub.certs.api import blp as registry
-    from county_hub.certs.lookup import hub_lookup, peer_lookup
-    from county_hub.certs.services import after_case_change
-    from shared.casework.api import blp as cases
-    from shared.certwork.api import blp as certificates
-    from shared.sync.web import blp as sync
-
-    app.extensions["sanji.catalog"] = HubCatalog
-    app.extensions["sanji.cert_lookup"] = hub_lookup
-    app.extensions["sanji.cert_lookup_peer"] = peer_lookup
-    app.extensions["sanji.after_case_change"] = after_case_change
-    from county_hub.ratings.relay import file_complaint_for_node
-
-    app.extensions["sanji.complaint_peer"] = file_complaint_for_node
-    from county_hub.certs import figures as cert_figures
-
     cert_figures.register()
-    from county_hub.ratings import figures as rating_figures
-
     rating_figures.register()
-    api.register_blueprint(cases, url_prefix="/api/v1/cases")
-    api.register_blueprint(certificates, url_prefix="/api/v1/certificates")
+    register_case_work(app, api, HUB_HOOKS)
     api.register_blueprint(registry, url_prefix="/api/v1/certificates")
-    api.register_blueprint(sync, url_prefix="/api/v1/sync")
-
-    from county_hub.ratings.api import complaints_blp, rectifications_blp
-
+    api.register_blueprint(peers_blp, url_prefix="/api/v1/sync")
     api.register_blueprint(rectifications_blp, url_prefix="/api/v1/supervision/rectifications")
     api.register_blueprint(complaints_blp, url_prefix="/api/v1/complaints")
-
-    from county_hub.appointments.api import appointments_blp, inspections_blp
-    from county_hub.packages.api import blp as packages
-
     api.register_blueprint(packages, url_prefix="/api/v1/packages")
     api.register_blueprint(appointments_blp, url_prefix="/api/v1/appointments")
     api.register_blueprint(inspections_blp, url_prefix="/api/v1/inspections")
-
-    from county_hub import pages
-    from county_hub.appointments import pages as appointment_pages
-    from county_hub.packages import pages as package_pages
-    from county_hub.ratings import pages as supervision_pages
-
     pages.init_app(app)
     supervision_pages.init_app(app)
     package_pages.init_app(app)
@@ -91,5 +84,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         prefix=PREFIX,
         settings=SETTINGS,
         config=config,
-        register=_register,
+        register=register,
     )

@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from county_hub import create_app
 from county_hub.config import PREFIX, SETTINGS
-from shared.sync.scheduler import JobSpec, hub_jobs
+from county_hub.jobs import hub_jobs
 from shared.tiercli import tier_group
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -37,27 +37,6 @@ def _seed(app: Flask) -> None:
     )
 
 
-def issue_certificates(app: Flask) -> int:
-    """Sign the result certificates of cases approved at towns (they arrive by sync)."""
-    from county_hub.certs.services import issue_due
-    from shared.db import unit_of_work
-
-    tier = app.extensions["sanji"]
-    with unit_of_work(tier.sessions) as session:
-        return issue_due(session, clock=tier.clock, county=app.config.get("COUNTY_CODE", "610727"))
-
-
-def _hub_jobs(app: Flask) -> list[JobSpec]:
-    """The shared hub jobs plus the hub's own domains' jobs."""
-    from county_hub.ratings.jobs import JOBS as rating_jobs
-
-    return [
-        *hub_jobs(app),
-        JobSpec("certificates.issue_due", 5.0, issue_certificates),
-        *rating_jobs,
-    ]
-
-
 hub = tier_group(
     "hub",
     help_text="县级枢纽：事项目录、下放批次、账号与全县数据。",
@@ -68,7 +47,7 @@ hub = tier_group(
     default_port=8000,
     after_init=_after_init,
     enrolls=True,
-    jobs=_hub_jobs,
+    jobs=hub_jobs,
 )
 
 

@@ -17,8 +17,7 @@ from shared.cases import CaseStatus
 from shared.errors import DomainError, NotFound
 from shared.sync.models import CaseRow
 from shared.web import home
-from shared.web.app import current_tier, db_session
-from shared.web.pages import require_login
+from shared.web.context import current_tier, db_session, require_login
 
 bp = Blueprint("hubpages", __name__)
 

@@ -149,7 +149,7 @@ def _sync_once_command(factory: Callable[[], Flask]) -> click.Command:
     @click.command("sync-once")
     def sync_once() -> None:
         """立即与上级同步一次（主数据、上报事件、拉取事件）。"""
-        from shared.sync.scheduler import sync_cycle
+        from shared.node.jobs import sync_cycle
 
         app = factory()
         with app.app_context():

@@ -1,4 +1,9 @@
-"""镇(街道)便民服务中心 (town tier): accepts cases and keeps working offline."""
+"""镇(街道)便民服务中心 (town tier): accepts cases, decides delegated items, relays for villages.
+
+A town runs the node application (``shared.node``: intake, handling, certificates, the
+replica, sync with the hub) plus ``town_node.relay``: the sync endpoints its villages
+push to and pull from, and the relay of their look-ups and complaints to the county.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,9 @@ from typing import Any
 
 from flask import Flask
 
-import town_node.models  # noqa: F401  (registers the tables)
 from shared.web.app import build_app
-from shared.web.node import register_node
 from town_node.config import PREFIX, SETTINGS
+from town_node.relay import register_town
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -21,5 +25,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         prefix=PREFIX,
         settings=SETTINGS,
         config=config,
-        register=register_node,
+        register=register_town,
     )

@@ -1,19 +1,14 @@
 """Settings of a 镇(街道)便民服务中心 (environment prefix SANJI_TOWN_, file SANJI_TOWN_SETTINGS).
 
-Common settings (DATA_DIR, DATABASE_URL, SECRET_KEY, NODE_CODE, TOKEN_MAX_AGE, LOG_LEVEL,
-MAX_CONTENT_LENGTH) are listed in shared/config.py. NODE_CODE is this node's 9-digit code.
+A town has the node settings (``shared.node.config``) and no others of its own yet.
+NODE_CODE is this town's 9-digit code.
 """
 
 from __future__ import annotations
 
 from shared.config import Setting
+from shared.node.config import NODE_SETTINGS
 
 PREFIX = "SANJI_TOWN"
 
-SETTINGS: tuple[Setting, ...] = (
-    Setting("SYNC_INTERVAL", 10, "int: seconds between sync cycles while the upstream answers"),
-    Setting("SYNC_BATCH", 1000, "int: events per push (one round trip each; the hub takes ≤ 5000)"),
-    Setting(
-        "COUNTY_CODE", "610727", "str: region code of the county hub (whose key signs master data)"
-    ),
-)
+SETTINGS: tuple[Setting, ...] = NODE_SETTINGS

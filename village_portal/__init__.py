@@ -1,4 +1,8 @@
-"""村(社区)便民服务室 (village tier): accepts cases and keeps working offline."""
+"""村(社区)便民服务室 (village tier): village agents file cases for villagers, offline too.
+
+A village runs the node application (``shared.node``) and nothing more: it serves no node
+below it, so it has none of the town's relay endpoints. Its upstream is its town.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,8 @@ from typing import Any
 
 from flask import Flask
 
-import village_portal.models  # noqa: F401  (registers the tables)
+from shared.node.app import register_node
 from shared.web.app import build_app
-from shared.web.node import register_node
 from village_portal.config import PREFIX, SETTINGS
 
 

@@ -1,19 +1,14 @@
 """Settings of a 村(社区)便民服务室 (env prefix SANJI_VILLAGE_, file SANJI_VILLAGE_SETTINGS).
 
-Common settings (DATA_DIR, DATABASE_URL, SECRET_KEY, NODE_CODE, TOKEN_MAX_AGE, LOG_LEVEL,
-MAX_CONTENT_LENGTH) are listed in shared/config.py. NODE_CODE is this node's 12-digit code.
+A village has the node settings (``shared.node.config``); its upstream is its town.
+NODE_CODE is this village's 12-digit code.
 """
 
 from __future__ import annotations
 
 from shared.config import Setting
+from shared.node.config import NODE_SETTINGS
 
 PREFIX = "SANJI_VILLAGE"
 
-SETTINGS: tuple[Setting, ...] = (
-    Setting("SYNC_INTERVAL", 10, "int: seconds between sync cycles while the upstream answers"),
-    Setting("SYNC_BATCH", 1000, "int: events per push (one round trip each; the hub takes ≤ 5000)"),
-    Setting(
-        "COUNTY_CODE", "610727", "str: region code of the county hub (whose key signs master data)"
-    ),
-)
+SETTINGS: tuple[Setting, ...] = NODE_SETTINGS

@@ -11,8 +11,7 @@ from county_hub.accounts.schemas import (
     AccountSchema,
     AccountUpdateSchema,
 )
-from shared.web.app import current_tier, db_session
-from shared.web.auth import current_actor
+from shared.web.context import current_actor, current_tier, db_session
 from shared.web.smorest import Blueprint
 
 blp = Blueprint("accounts", __name__, description="工作人员账号")

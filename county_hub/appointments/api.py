@@ -18,8 +18,7 @@ from county_hub.appointments.schemas import (
     SlotQueryArgsSchema,
     SummaryQueryArgsSchema,
 )
-from shared.web.app import current_tier, db_session
-from shared.web.auth import current_actor
+from shared.web.context import current_actor, current_tier, db_session
 from shared.web.smorest import Blueprint
 
 appointments_blp = Blueprint(

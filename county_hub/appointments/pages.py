@@ -21,8 +21,7 @@ from werkzeug.wrappers import Response
 from county_hub.appointments import services
 from county_hub.appointments.models import FINDING_CATEGORIES, SEVERITIES
 from shared.errors import DomainError, PermissionDenied
-from shared.web.app import current_tier, db_session
-from shared.web.pages import require_login
+from shared.web.context import current_tier, db_session, require_login
 
 bp = Blueprint("hubappointments", __name__)
 

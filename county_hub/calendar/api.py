@@ -7,8 +7,7 @@ from typing import Any
 import marshmallow as ma
 
 from county_hub.calendar.services import publish_year
-from shared.web.app import current_tier, db_session
-from shared.web.auth import current_actor
+from shared.web.context import current_actor, current_tier, db_session
 from shared.web.smorest import Blueprint
 
 blp = Blueprint("calendar_admin", __name__, description="工作日历维护（县级）")

@@ -24,8 +24,7 @@ from county_hub.catalog.schemas import (
 from shared.accounts.models import Role
 from shared.accounts.services import require_role
 from shared.errors import NotFound
-from shared.web.app import current_tier, db_session
-from shared.web.auth import current_actor, load_actor
+from shared.web.context import current_actor, current_tier, db_session, load_actor
 from shared.web.smorest import Blueprint
 
 blp = Blueprint("catalog", __name__, description="事项目录（实施清单）")

@@ -20,8 +20,7 @@ from county_hub.catalog.schemas import Flag, ItemDataSchema
 from county_hub.org.services import list_departments
 from shared.accounts.models import Role
 from shared.errors import DomainError, NotFound
-from shared.web.app import current_tier, db_session
-from shared.web.pages import require_login
+from shared.web.context import current_tier, db_session, require_login
 
 bp = Blueprint("catalogedit", __name__)
 

@@ -19,8 +19,7 @@ from shared.certwork.schemas import UsageArgsSchema
 from shared.certwork.services import holder_key
 from shared.errors import NotFound
 from shared.ids.masking import mask_id_number
-from shared.web.app import current_tier, db_session
-from shared.web.auth import current_actor
+from shared.web.context import current_actor, current_tier, db_session
 from shared.web.smorest import Blueprint
 
 blp = Blueprint(

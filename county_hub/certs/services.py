@@ -385,7 +385,7 @@ def after_case_change(
     """Hook the hub's case API and pages call after an action: an approval that carries a
     result certificate gets it signed at once (the scheduler catches synced ones)."""
     if issue_for_case(session, state, clock=clock, county=county):
-        from shared.casework.services import current_state
+        from shared.sync.store import current_state
 
         return current_state(session, state.case_no)
     return state
@@ -393,8 +393,8 @@ def after_case_change(
 
 def issue_due(session: Session, *, clock: Clock, county: str, limit: int = 200) -> int:
     """Issue the certificates of approved cases that have none yet (scheduler job)."""
-    from shared.casework.services import current_state
     from shared.sync.models import CaseRow
+    from shared.sync.store import current_state
 
     wanted = (
         select(CaseRow.case_no)

@@ -12,8 +12,7 @@ from county_hub.delegation.schemas import (
     BatchSchema,
     WithdrawSchema,
 )
-from shared.web.app import current_tier, db_session
-from shared.web.auth import current_actor
+from shared.web.context import current_actor, current_tier, db_session
 from shared.web.smorest import Blueprint
 
 blp = Blueprint("delegations", __name__, description="下放与委托批次")

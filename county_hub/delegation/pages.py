@@ -26,8 +26,7 @@ from county_hub.org.services import list_departments, list_regions
 from shared.accounts.models import Role
 from shared.authority import BatchStatus, DelegationMode, Scope
 from shared.errors import DomainError, NotFound
-from shared.web.app import current_tier, db_session
-from shared.web.pages import require_login
+from shared.web.context import current_tier, db_session, require_login
 
 bp = Blueprint("delegationpages", __name__)
 

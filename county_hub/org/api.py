@@ -6,7 +6,7 @@ from typing import Any
 
 from county_hub.org import services
 from county_hub.org.schemas import DepartmentSchema, RegionQueryArgsSchema, RegionSchema
-from shared.web.app import db_session
+from shared.web.context import db_session
 from shared.web.smorest import Blueprint
 
 regions_blp = Blueprint("regions", __name__, description="行政区划（县、镇、村）")

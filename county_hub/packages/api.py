@@ -13,8 +13,7 @@ from county_hub.packages.schemas import (
     PackageQueryArgsSchema,
 )
 from shared.casework.catalog import CatalogView
-from shared.web.app import current_tier, db_session
-from shared.web.auth import current_actor
+from shared.web.context import current_actor, current_tier, db_session
 from shared.web.smorest import Blueprint
 
 blp = Blueprint("packages", __name__, description="一件事一次办：一次申请、一套材料、分事项办理")

@@ -15,8 +15,7 @@ from werkzeug.wrappers import Response
 from county_hub.packages import services
 from county_hub.packages.api import catalog
 from shared.errors import DomainError, NotFound, PermissionDenied
-from shared.web.app import current_tier, db_session
-from shared.web.pages import require_login
+from shared.web.context import current_tier, db_session, require_login
 
 bp = Blueprint("hubpackages", __name__)
 

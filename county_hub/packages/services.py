@@ -26,7 +26,7 @@ from shared.accounts.models import Role
 from shared.accounts.services import Actor
 from shared.cases import CaseStatus
 from shared.casework.catalog import CatalogView
-from shared.casework.services import OPEN_STATUSES, current_state, file_case
+from shared.casework.services import OPEN_STATUSES, file_case
 from shared.clock import Clock
 from shared.errors import (
     Conflict,
@@ -38,6 +38,7 @@ from shared.errors import (
 )
 from shared.ids.masking import mask_id_number
 from shared.log import get_logger
+from shared.sync.store import current_state
 
 log = get_logger(__name__)
 

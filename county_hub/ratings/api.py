@@ -14,8 +14,7 @@ from county_hub.ratings.schemas import (
     TaskActionSchema,
     TaskQueryArgsSchema,
 )
-from shared.web.app import current_tier, db_session
-from shared.web.auth import current_actor
+from shared.web.context import current_actor, current_tier, db_session
 from shared.web.smorest import Blueprint
 
 rectifications_blp = Blueprint(

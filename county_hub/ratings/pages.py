@@ -24,8 +24,7 @@ from county_hub.ratings import services
 from county_hub.ratings.api import refresh_ratings
 from county_hub.ratings.models import TaskStatus
 from shared.errors import DomainError, NotFound, PermissionDenied
-from shared.web.app import current_tier, db_session
-from shared.web.pages import require_login
+from shared.web.context import current_tier, db_session, require_login
 
 bp = Blueprint("hubratings", __name__)
 

@@ -31,7 +31,7 @@ from shared.accounts.services import Actor
 from shared.calendar import WorkCalendar
 from shared.calendar_store import load_calendar
 from shared.cases import COUNTY, is_bad_rating
-from shared.casework.services import LANDLINE, MOBILE, current_state
+from shared.casework.services import LANDLINE, MOBILE
 from shared.clock import Clock, to_china
 from shared.errors import (
     CalendarYearUnknown,
@@ -44,6 +44,7 @@ from shared.errors import (
 from shared.ids.masking import mask_phone
 from shared.log import get_logger
 from shared.sync.models import CaseEventRow
+from shared.sync.store import current_state
 
 log = get_logger(__name__)
 

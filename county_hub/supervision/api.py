@@ -15,9 +15,8 @@ from county_hub.supervision.schemas import (
     WarningsSchema,
 )
 from shared.calendar_store import load_calendar
-from shared.web.app import current_tier, db_session
-from shared.web.auth import current_actor
-from shared.web.casepages import warn_days
+from shared.casework.context import warn_days
+from shared.web.context import current_actor, current_tier, db_session
 from shared.web.smorest import Blueprint
 
 blp = Blueprint("supervision", __name__, description="督查：时限预警与超期办件")

@@ -7,9 +7,8 @@ from flask import Blueprint, abort, render_template, request
 from county_hub.supervision import services
 from shared.accounts.models import Role
 from shared.calendar_store import load_calendar
-from shared.web.app import current_tier, db_session
-from shared.web.casepages import warn_days
-from shared.web.pages import require_login
+from shared.casework.context import warn_days
+from shared.web.context import current_tier, db_session, require_login
 
 bp = Blueprint("supervisionpages", __name__)
 

@@ -4,42 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
-
 from shared.calendar_store import load_calendar
 from shared.cases.limits import time_limit
 from shared.casework import services
-from shared.casework.catalog import CatalogView
+from shared.casework.context import acked, after_change, catalog, warn_days
 from shared.casework.schemas import ActionSchema, CaseQueryArgsSchema, NewCaseSchema
-from shared.sync.store import refresh_projections
-from shared.web.app import current_tier, db_session
-from shared.web.auth import current_actor
-from shared.web.casepages import warn_days
+from shared.sync.store import current_state, refresh_projections
+from shared.web.context import current_actor, current_tier, db_session
 from shared.web.smorest import Blueprint
 
 blp = Blueprint("cases", __name__, description="办件：受理、补正、审查、决定、送达")
-
-
-def _catalog() -> CatalogView:
-    view: CatalogView = current_app.extensions["sanji.catalog"](db_session())
-    return view
-
-
-def _acked() -> bool:
-    # The hub has no upstream: what it writes needs no confirmation from anyone.
-    return current_tier().name == "hub"
-
-
-def after_change(session: Any, state: Any) -> Any:
-    """Let the tier react to a case change in the same transaction (the hub issues the
-    result certificate of an approval)."""
-    hook = current_app.extensions.get("sanji.after_case_change")
-    if hook is None:
-        return state
-    tier = current_tier()
-    return hook(
-        session, state, clock=tier.clock, county=current_app.config.get("COUNTY_CODE", "610727")
-    )
 
 
 def _out(state: Any) -> dict[str, Any]:
@@ -65,9 +39,9 @@ def file_case(data: dict[str, Any]) -> dict[str, Any]:
         current_actor(),
         data,
         node=tier.node_code,
-        catalog=_catalog(),
+        catalog=catalog(),
         clock=tier.clock,
-        acked=_acked(),
+        acked=acked(),
     )
     session.commit()
     return _out(state)
@@ -103,7 +77,7 @@ def get_case(case_no: str) -> dict[str, Any]:
     current_actor()
     session = db_session()
     calendar = load_calendar(session)
-    state = services.current_state(session, case_no, calendar=calendar)
+    state = current_state(session, case_no, calendar=calendar)
     data = _out(state)
     data["time_limit"] = time_limit(
         state, calendar, current_tier().clock.today(), warn_days=warn_days()
@@ -128,7 +102,7 @@ def act(data: dict[str, Any], case_no: str) -> dict[str, Any]:
         data,
         node=tier.node_code,
         clock=tier.clock,
-        acked=_acked(),
+        acked=acked(),
     )
     state = after_change(session, state)
     session.commit()

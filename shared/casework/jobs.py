@@ -1,4 +1,4 @@
-"""Housekeeping on cases: terminate those whose 容缺 promise or supplement date has passed."""
+"""Housekeeping on cases at every tier: fold what arrived, end overdue 容缺 promises."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from shared.cases import Event, EventType, fold, handler_node, new_event_id, ref
 from shared.db import unit_of_work
 from shared.log import get_logger
 from shared.sync.models import CaseRow
-from shared.sync.store import case_events, store_events
+from shared.sync.store import case_events, refresh_projections, store_events
 
 log = get_logger(__name__)
 
@@ -62,3 +62,17 @@ def terminate_overdue(app: Flask) -> int:
                 done += 1
                 log.info("case_terminated_overdue", case_no=state.case_no, deadline=deadline)
     return done
+
+
+def refresh_cases(app: Flask) -> int:
+    """Fold what pushes brought in since the last run (ADR 0008)."""
+    tier = app.extensions["sanji"]
+    done = 0
+    while True:
+        with unit_of_work(tier.sessions) as session:
+            count = refresh_projections(
+                session, clock=tier.clock, county=app.config.get("COUNTY_CODE", "610727")
+            )
+        done += count
+        if count == 0:
+            return done

@@ -20,22 +20,23 @@ from shared.accounts.services import Actor
 from shared.authority import decide_authority, town_of
 from shared.calendar import WorkCalendar
 from shared.calendar_store import load_calendar
-from shared.cases import CaseState, Event, EventType, fold, new_event_id, refusal
+from shared.cases import CaseState, CaseStatus, Event, EventType, new_event_id, refusal
 from shared.casework.catalog import CatalogView
 from shared.casework.schemas import ACTIONS
+from shared.certwork.services import record_use
+from shared.certwork.waive import waivers
 from shared.clock import Clock, to_china
 from shared.errors import (
     CalendarYearUnknown,
     Conflict,
     InvalidInput,
     InvalidParam,
-    NotFound,
     PermissionDenied,
 )
 from shared.ids import validate_id_number, validate_uscc
 from shared.log import get_logger
 from shared.sync.models import CaseCounter, CaseEventRow, CaseRow
-from shared.sync.store import case_events, store_events
+from shared.sync.store import current_state, store_events
 
 log = get_logger(__name__)
 
@@ -166,8 +167,6 @@ def file_case(
             detail="村代办员代办须记录群众的授权同意",
             invalid_params=[InvalidParam("consent", "请确认已取得申请人授权")],
         )
-    from shared.certwork.waive import waivers
-
     waived = waivers(
         session,
         data.get("certificates") or [],
@@ -246,8 +245,6 @@ def _log_waivers(
     acked: bool,
 ) -> None:
     """Each certificate that stood in for a paper is a use of it, logged for this case."""
-    from shared.certwork.services import record_use
-
     for material in state.materials:
         if material.get("waived") and material.get("certificate"):
             record_use(
@@ -286,27 +283,6 @@ def _tolerance_deadline(
 
 
 # --------------------------------------------------------------------------- reading
-
-
-def _case_id(session: Session, case_no: str) -> str:
-    # From the log, not the projection: a case pushed a moment ago may not be folded yet.
-    case_id = session.scalar(
-        select(CaseEventRow.case_id).where(CaseEventRow.case_no == case_no).limit(1)
-    )
-    if case_id is None:
-        raise NotFound(detail=f"本节点没有办件 {case_no}")
-    return case_id
-
-
-def current_state(
-    session: Session, case_no: str, *, calendar: WorkCalendar | None = None, county: str = "610727"
-) -> CaseState:
-    """The case folded from every event this tier holds."""
-    return fold(
-        case_events(session, _case_id(session, case_no)),
-        calendar=calendar or load_calendar(session),
-        county=county,
-    )
 
 
 #: Cases that still need someone's work (a work queue shows these).
@@ -374,8 +350,6 @@ def queued_events(session: Session, case_id: str) -> int:
 
 
 def summary(row: CaseRow) -> dict[str, Any]:
-    from shared.cases import CaseStatus
-
     return {
         "case_no": row.case_no,
         "item_code": row.item_code,

@@ -15,8 +15,7 @@ from flask import current_app, request
 
 from shared.certwork import services
 from shared.certwork.schemas import LookupArgsSchema, VerifySchema
-from shared.web.app import current_tier, db_session
-from shared.web.auth import current_actor
+from shared.web.context import current_actor, current_tier, db_session
 from shared.web.pages import limiter
 from shared.web.smorest import Blueprint
 

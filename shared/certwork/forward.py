@@ -23,7 +23,8 @@ LOOKUP_PATH = "/api/v1/sync/certificates/lookup"
 FIELDS = ("holder", "case_no", "purpose", "certificate_type", "holder_type")
 
 
-def _ask_upstream(tier: Any, body: Mapping[str, Any]) -> list[dict[str, Any]]:
+def ask_county(tier: Any, body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Send a look-up to the county (through the town for a village); its results."""
     reply = ask_upstream(
         tier, LOOKUP_PATH, body, offline="县级平台暂不可达，离线时只能核验申请人出示的证照二维码"
     )
@@ -49,7 +50,7 @@ def forward_lookup(
     )
     session.commit()  # the use is on record even if the county cannot answer
     body = {name: args.get(name) for name in FIELDS} | {"actor": actor.username}
-    return _ask_upstream(tier, body)
+    return ask_county(tier, body)
 
 
 def check_peer_request(peer: Peer, body: Any) -> dict[str, Any]:
@@ -64,9 +65,3 @@ def check_peer_request(peer: Peer, body: Any) -> dict[str, Any]:
             detail=f"办件 {body['case_no']} 不是节点 {peer.node} 收件的办件，不能为它查询证照"
         )
     return {name: body.get(name) for name in (*FIELDS, "actor")}
-
-
-def relay_lookup(session: Session, peer: Peer, body: Mapping[str, Any], *, tier: Any) -> Any:
-    """A town passing its village's look-up on to the hub."""
-    del session, peer
-    return _ask_upstream(tier, body)

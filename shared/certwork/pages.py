@@ -10,13 +10,13 @@ from flask import Blueprint, abort, current_app, render_template, request
 from markupsafe import Markup
 from marshmallow import ValidationError
 
+from shared.casework.pages import case_or_404
 from shared.certs import parse_payload, verify
 from shared.certwork import services
 from shared.certwork.schemas import LookupArgsSchema, VerifySchema
 from shared.errors import DomainError, flatten_messages
 from shared.ids.masking import mask_id_number
-from shared.web.app import current_tier, db_session
-from shared.web.pages import case_or_404, require_login
+from shared.web.context import current_tier, db_session, require_login
 
 bp = Blueprint("certpages", __name__)
 

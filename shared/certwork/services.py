@@ -32,6 +32,7 @@ from shared.errors import Conflict, InvalidInput, InvalidParam, NotFound, Permis
 from shared.ids.masking import mask_id_number
 from shared.log import get_logger
 from shared.sync.models import MasterChange
+from shared.sync.store import current_state
 
 log = get_logger(__name__)
 
@@ -245,8 +246,6 @@ def verdict_record(verdict: Verdict) -> dict[str, Any]:
 
 def case_for_use(session: Session, actor: Actor, case_no: str, *, node: str) -> CaseState:
     """The case a use serves: it must be held here and be this clerk's to work on."""
-    from shared.casework.services import current_state
-
     try:
         state = current_state(session, case_no)
     except NotFound as err:

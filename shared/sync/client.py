@@ -23,7 +23,7 @@ from shared.cases import Event
 from shared.clock import Clock
 from shared.db import unit_of_work
 from shared.log import get_logger
-from shared.replica.apply import apply_changes
+from shared.node.replica.services import apply_changes
 from shared.sync import state
 from shared.sync.crypto import NodeKey, sign_request
 from shared.sync.models import CaseEventRow, Peer, QuarantinedEvent

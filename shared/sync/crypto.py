@@ -2,7 +2,7 @@
 
 A request is signed over ``METHOD\\nPATH\\nQUERY\\nTIMESTAMP\\nNONCE\\nSHA256(body)``; the
 receiver checks the sender's registered key, a clock window and a nonce it has not seen.
-No Flask here: the web side lives in ``shared.sync.web``.
+No Flask here: the web side lives in ``shared.sync.api``.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from shared.sync import state
 from shared.sync.models import CaseEventRow, MasterChange, Peer, QuarantinedEvent
-from shared.web.app import Tier
+from shared.tier import Tier
 
 
 def node_status(session: Session, tier: Tier) -> dict[str, Any]:

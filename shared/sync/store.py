@@ -22,6 +22,7 @@ from shared.cases import CaseState, Event, fold
 from shared.cases.limits import concluded_on, on_time
 from shared.clock import Clock
 from shared.db import CommonBase
+from shared.errors import NotFound
 from shared.ids.masking import mask_id_number
 from shared.sync.models import CaseEventRow, CaseRow, QuarantinedEvent
 
@@ -44,6 +45,28 @@ def row_to_event(row: CaseEventRow) -> Event:
 def case_events(session: Session, case_id: str) -> list[Event]:
     rows = session.scalars(select(CaseEventRow).where(CaseEventRow.case_id == case_id))
     return [row_to_event(r) for r in rows]
+
+
+def case_id_of(session: Session, case_no: str) -> str:
+    """The case id of ``case_no`` (NotFound if this tier holds no event of it)."""
+    # From the log, not the projection: a case pushed a moment ago may not be folded yet.
+    case_id = session.scalar(
+        select(CaseEventRow.case_id).where(CaseEventRow.case_no == case_no).limit(1)
+    )
+    if case_id is None:
+        raise NotFound(detail=f"本节点没有办件 {case_no}")
+    return case_id
+
+
+def current_state(
+    session: Session, case_no: str, *, calendar: WorkCalendar | None = None, county: str = "610727"
+) -> CaseState:
+    """The case folded from every event this tier holds."""
+    return fold(
+        case_events(session, case_id_of(session, case_no)),
+        calendar=calendar or load_calendar(session),
+        county=county,
+    )
 
 
 def known_ids(session: Session, ids: Sequence[str]) -> dict[str, CaseEventRow]:

@@ -3,49 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from flask import Flask
 
-from shared.clock import Clock, SystemClock
+from shared.clock import SystemClock
 from shared.config import Setting, load_config
 from shared.db import make_engine, make_sessionmaker
 from shared.log import configure_logging
 from shared.sync.crypto import NodeKey
-from shared.web import problems
+from shared.tier import TIER_LABELS, Tier
+from shared.web import assets, auth, calendar_api, health, pages, problems
+from shared.web.context import close_session
 from shared.web.smorest import Api
-
-TIER_LABELS = {"hub": "县级枢纽", "town": "镇(街道)便民服务中心", "village": "村(社区)便民服务室"}
-
-
-def sanji_version() -> str:
-    """The installed distribution's version (or 'dev' when run from a bare checkout)."""
-    try:
-        return version("sanji")
-    except PackageNotFoundError:  # pragma: no cover - only outside an install
-        return "dev"
-
-
-@dataclass
-class Tier:
-    """What a request needs to know about the tier serving it (``app.extensions['sanji']``)."""
-
-    name: str
-    node_code: str
-    engine: Engine
-    sessions: sessionmaker[Session]
-    key: NodeKey
-    clock: Clock = field(default_factory=SystemClock)
-    version: str = field(default_factory=sanji_version)
-
-    @property
-    def label(self) -> str:
-        return TIER_LABELS[self.name]
 
 
 def build_app(
@@ -57,7 +28,12 @@ def build_app(
     config: Mapping[str, Any] | None,
     register: Callable[[Flask, Api], None],
 ) -> Flask:
-    """Create the app for ``tier``; ``register`` adds the tier's own blueprints."""
+    """Create the app for ``tier``: config, database, API, login and error pages.
+
+    ``register`` adds the tier's own blueprints and pages (each tier's ``register``:
+    ``county_hub.register``, ``shared.node.app.register_node`` and the town's relay), so
+    this module imports no domain blueprint.
+    """
     app = Flask(import_name)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable
     load_config(app, prefix=prefix, tier=tier, settings=settings, overrides=config)
@@ -78,21 +54,15 @@ def build_app(
         key=key,
         clock=clock,
     )
-    app.teardown_appcontext(_close_session)
-
-    from shared.web import assets
+    app.teardown_appcontext(close_session)
 
     assets.init_app(app)
     api = Api(app)
-    from shared.web import auth, calendar_api, health
-
     api.register_blueprint(auth.blp, url_prefix="/api/v1/auth")
     api.register_blueprint(health.blp, url_prefix="/api/v1")
     api.register_blueprint(calendar_api.blp, url_prefix="/api/v1/calendar")
-    register(app, api)
-    from shared.web import pages
-
     pages.init_app(app)
+    register(app, api)
     problems.init_app(app)
 
     @app.context_processor
@@ -125,25 +95,3 @@ def _api_settings(tier: str) -> dict[str, Any]:
             "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
         },
     }
-
-
-def current_tier() -> Tier:
-    """The tier of the app handling this request."""
-    from flask import current_app
-
-    tier: Tier = current_app.extensions["sanji"]
-    return tier
-
-
-def db_session() -> Session:
-    """The request's session; the view (the caller) commits, teardown closes it."""
-    if "sanji_session" not in g:
-        g.sanji_session = current_tier().sessions()
-    session: Session = g.sanji_session
-    return session
-
-
-def _close_session(_exc: BaseException | None) -> None:
-    session = g.pop("sanji_session", None)
-    if session is not None:
-        session.close()

@@ -1,15 +1,14 @@
-"""POST /auth/token and the current actor of an API request."""
+"""POST /auth/token: a username and password for a bearer token."""
 
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import current_app, g
+from flask import current_app
 
 from shared.accounts.models import Role
-from shared.accounts.services import Actor, authenticate, issue_token, read_token
-from shared.errors import Unauthenticated
-from shared.web.app import db_session
-from shared.web.smorest import Blueprint, bearer_token
+from shared.accounts.services import authenticate, issue_token
+from shared.web.context import db_session
+from shared.web.smorest import Blueprint
 
 blp = Blueprint("auth", __name__, description="登录与令牌")
 
@@ -43,32 +42,3 @@ def token(body: dict[str, str]) -> dict[str, object]:
         "role": account.role,
         "role_label": account.role.label,
     }
-
-
-def load_actor(*, required: bool) -> Actor | None:
-    """Resolve the bearer token of this request once; raise Unauthenticated if required."""
-    if "sanji_actor" in g:
-        actor: Actor | None = g.sanji_actor
-        return actor
-    try:
-        token = bearer_token()
-    except Unauthenticated:
-        if required:
-            raise
-        g.sanji_actor = None
-        return None
-    actor = read_token(
-        db_session(),
-        current_app.config["SECRET_KEY"],
-        token,
-        max_age=current_app.config["TOKEN_MAX_AGE"],
-    )
-    g.sanji_actor = actor
-    return actor
-
-
-def current_actor() -> Actor:
-    """The authenticated actor of this request (raises Unauthenticated if none)."""
-    actor = load_actor(required=True)
-    assert actor is not None
-    return actor

@@ -8,7 +8,7 @@ from typing import Any
 import marshmallow as ma
 
 from shared.calendar_store import load_calendar
-from shared.web.app import db_session
+from shared.web.context import db_session
 from shared.web.smorest import Blueprint
 
 blp = Blueprint("calendar", __name__, description="工作日历与办理时限")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from sqlalchemy import text
 
-from shared.web.app import current_tier, db_session
+from shared.web.context import current_tier, db_session
 from shared.web.smorest import Blueprint
 
 blp = Blueprint("health", __name__, description="运行状态")

@@ -8,10 +8,11 @@ from typing import Any, TypeVar
 
 import flask_smorest
 import marshmallow as ma
-from flask import Response, request
+from flask import Response
 from werkzeug.exceptions import HTTPException
 
-from shared.errors import Unauthenticated
+from shared.web.context import load_actor
+from shared.web.problems import handle_http_exception
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,8 +39,6 @@ class Api(flask_smorest.Api):  # type: ignore[misc]  # smorest ships no type hin
     ERROR_SCHEMA = ProblemSchema
 
     def handle_http_exception(self, error: HTTPException) -> Response:
-        from shared.web.problems import handle_http_exception
-
         return handle_http_exception(error)
 
 
@@ -51,19 +50,8 @@ class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            from shared.web.auth import load_actor
-
             load_actor(required=True)
             return func(*args, **kwargs)
 
         documented = self.doc(security=[{"bearerAuth": []}])(wrapper)
         return self.alt_response(401, description="未登录或令牌无效")(documented)  # type: ignore[no-any-return]
-
-
-def bearer_token() -> str:
-    """The token of the Authorization header, or Unauthenticated."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated(detail="缺少 Authorization: Bearer <token> 请求头")
-    return token.strip()

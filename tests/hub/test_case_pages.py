@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from shared.cases import CaseState
-from shared.web.pages import route_note
+from shared.casework.pages import route_note
 from tests.conftest import case_body, login
 from tests.hub.test_pages import _csrf, _logged_in
 

@@ -15,9 +15,9 @@ from county_hub.ratings import figures, services
 from county_hub.ratings.models import Rating, RectificationTask
 from shared.cases import Event, EventType, fold, new_event_id
 from shared.clock import FixedClock
+from shared.feedback.services import rating_token
 from shared.sync.models import CaseEventRow
 from shared.sync.store import store_events
-from shared.web.ratingpages import rating_token
 from tests.conftest import case_body, login
 
 ITEM_Q = "食品经营许可(新办)"

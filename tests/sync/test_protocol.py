@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from shared.cases import Event, EventType, new_event_id
 from shared.clock import FixedClock
 from shared.db import unit_of_work
-from shared.replica.apply import apply_changes
+from shared.node.replica.services import apply_changes
 from shared.sync.crypto import NodeKey, sign_request
 from shared.sync.feed import BadChange
 from shared.sync.models import QuarantinedEvent

@@ -1,4 +1,6 @@
-"""Pages for filing a case and acting on it, on any tier (same services as the API).
+"""Case pages on every tier: the list, a case, filing, acting, receipts and notices.
+
+The same services as the API (permissions are checked there).
 
 Filing: find the item (Chinese, pinyin or initials), read its guide, enter the applicant,
 tick the materials, submit; errors come back next to the fields with what was typed.
@@ -23,26 +25,25 @@ from flask import (
     session,
     url_for,
 )
+from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
+from shared.accounts.models import Role
 from shared.calendar import WorkCalendar
 from shared.calendar_store import load_calendar
-from shared.cases.limits import DEFAULT_WARN_WORKING_DAYS, warning_level
+from shared.cases import RATING_CHANNELS, RATING_LEVELS, CaseState, CaseStatus
+from shared.cases.limits import time_limit, warning_level
 from shared.casework import services
-from shared.casework.catalog import CatalogView
-from shared.casework.schemas import ACTIONS
-from shared.errors import DomainError, NotFound
-from shared.web.app import current_tier, db_session
-from shared.web.pages import case_or_404, require_login
+from shared.casework.context import after_change, catalog, warn_days
+from shared.casework.schemas import ACTIONS, CaseQueryArgsSchema
+from shared.errors import DomainError, NotFound, flatten_messages
+from shared.feedback.services import rating_path
+from shared.sync.store import current_state, refresh_projections
+from shared.web.context import current_tier, db_session, require_login, unit_names
 
 bp = Blueprint("casepages", __name__)
 
 MAX_REMEMBERED_FORMS = 20
-
-
-def _catalog() -> CatalogView:
-    view: CatalogView = current_app.extensions["sanji.catalog"](db_session())
-    return view
 
 
 @bp.get("/cases/new")
@@ -50,7 +51,7 @@ def find_item() -> str:
     """Step 1: find the item."""
     require_login()
     q = request.args.get("q", "").strip()[:100]
-    found = _catalog().search(q, page=1, per_page=30) if q else {"items": [], "total": 0}
+    found = catalog().search(q, page=1, per_page=30) if q else {"items": [], "total": 0}
     return render_template("sanji/find_item.html", q=q, found=found)
 
 
@@ -79,7 +80,7 @@ def file_case(code: str) -> str | Response:
     """Step 2: the item's guide and the application form."""
     actor = require_login()
     try:
-        item = _catalog().detail(code)
+        item = catalog().detail(code)
     except NotFound:
         abort(404)
     errors: dict[str, str] = {}
@@ -107,7 +108,7 @@ def file_case(code: str) -> str | Response:
                 actor,
                 data,
                 node=tier.node_code,
-                catalog=_catalog(),
+                catalog=catalog(),
                 clock=tier.clock,
                 acked=tier.name == "hub",
             )
@@ -225,8 +226,6 @@ def act(case_no: str) -> Response:
             clock=tier.clock,
             acked=tier.name == "hub",
         )
-        from shared.casework.api import after_change
-
         state = after_change(db, state)
     except DomainError as err:
         db.rollback()
@@ -235,7 +234,7 @@ def act(case_no: str) -> Response:
         db.commit()
         now = state.status.label if state.status else ""
         flash(f"已{ACTION_LABELS.get(action, action)}，办件现为「{now}」", "ok")
-    return redirect(url_for("pages.case_detail", case_no=case_no))
+    return redirect(url_for("casepages.case_detail", case_no=case_no))
 
 
 def _int_or_none(text: str) -> int | None:
@@ -259,11 +258,6 @@ ACTION_LABELS = {
 }
 
 
-def warn_days() -> int:
-    """The hub's WARN_WORKING_DAYS (nodes that do not set it use the default)."""
-    return int(current_app.config.get("WARN_WORKING_DAYS", DEFAULT_WARN_WORKING_DAYS))
-
-
 def due_colour(due: str | None, today: date, calendar: WorkCalendar | None = None) -> str:
     """green; yellow when ≤ WARN_WORKING_DAYS working days are left; red when overdue.
 
@@ -278,3 +272,111 @@ def due_colour(due: str | None, today: date, calendar: WorkCalendar | None = Non
         calendar if calendar is not None else load_calendar(db_session()),
         warn_days=warn_days(),
     )
+
+
+@bp.get("/cases")
+def case_list() -> str:
+    """This node's cases, newest first, with the API's filters (ID numbers masked).
+
+    On the hub that is every case in the county: search by number, item or applicant,
+    status, handling unit, the town or village where it was filed, and overdue only.
+    """
+    actor = require_login()
+    db = db_session()
+    tier = current_tier()
+    if refresh_projections(db, clock=tier.clock, limit=500):
+        db.commit()
+    raw = {k: v for k, v in request.args.items() if v != "" and k in _CASE_FILTERS}
+    errors: dict[str, str] = {}
+    try:
+        args = CaseQueryArgsSchema().load(raw)
+    except ValidationError as err:
+        errors = {p.name: p.reason for p in flatten_messages(err.messages)}
+        args = CaseQueryArgsSchema().load({})
+    args["per_page"] = PER_PAGE
+    mine = request.args.get("mine") == "1"
+    if mine:  # 待我办理: open cases this clerk's unit handles (a department, or this town).
+        args["open_only"] = True
+        args["handled_by"] = (
+            actor.department_code if actor.role is Role.DEPT_REVIEWER else tier.node_code
+        )
+    overdue = args.pop("overdue")
+    listing = services.list_cases(db, **args, overdue_on=tier.clock.today() if overdue else None)
+    today = tier.clock.today()
+    calendar = load_calendar(db)
+    for row in listing["items"]:
+        open_case = row["status"] in ("accepted", "suspended")
+        row["due_colour"] = (
+            due_colour(str(row["due_date"]) if row["due_date"] else None, today, calendar)
+            if open_case
+            else ""
+        )
+    return render_template(
+        "sanji/cases.html",
+        listing=listing,
+        values=raw,
+        errors=errors,
+        mine=mine,
+        actor=actor,
+        statuses=list(CaseStatus),
+        units=sorted(unit_names().items()),
+        pages=max(1, -(-listing["total"] // PER_PAGE)),
+    ), 422 if errors else 200  # type: ignore[return-value]
+
+
+PER_PAGE = 20
+_CASE_FILTERS = ("q", "status", "handled_by", "filed_under", "overdue", "page")
+
+
+def case_or_404(case_no: str) -> CaseState:
+    """The case folded from this node's events, or a Chinese 404 page."""
+    try:
+        return current_state(db_session(), case_no)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/cases/<case_no>")
+def case_detail(case_no: str) -> str:
+    """One case with its history (the same fold as the API) and where it stands."""
+    actor = require_login()
+    state = case_or_404(case_no)
+    tier = current_tier()
+    unit = actor.department_code if actor.role is Role.DEPT_REVIEWER else tier.node_code
+    limit = time_limit(
+        state, load_calendar(db_session()), tier.clock.today(), warn_days=warn_days()
+    )
+    return render_template(
+        "sanji/case.html",
+        case=state.to_dict(masked=True),
+        limit=limit,
+        rating_levels=RATING_LEVELS,
+        rating_channels=RATING_CHANNELS,
+        rating_link=rating_path(state.case_no, str(current_app.config["SECRET_KEY"])),
+        form_materials=[m["name"] for m in state.materials],
+        route=route_note(state, here=tier.node_code, unit=unit or "", names=unit_names()),
+        queued=services.queued_events(db_session(), state.case_id) if tier.name != "hub" else 0,
+    )
+
+
+def route_note(state: CaseState, *, here: str, unit: str, names: dict[str, str]) -> str:
+    """Who received the case, who accepts and decides it, and what this node's part is."""
+
+    def name(code: str) -> str:
+        return names.get(code, code)
+
+    filed, handler, accepter = state.accepting_node, state.handled_by, state.accept_by
+    if not handler:
+        return ""
+    if unit == handler:
+        where = "" if filed == here else f"（{name(filed)}收件后报来）"
+        return f"本单位负责办理此件{where}：受理、审查并作出决定；结果会同步回收件地。"
+    parts = [f"此件在{name(filed)}收件"]
+    if accepter != handler:
+        parts.append(f"由{name(accepter)}受理")
+    if len(here) == 12 or (filed == here and here != handler):
+        parts.append(f"转报{name(handler)}办理")
+    else:
+        parts.append(f"由{name(handler)}办理")
+    tail = "；办理进展和结果会自动同步回本节点" if filed == here else ""
+    return "，".join(parts) + tail + "。"

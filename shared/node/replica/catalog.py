@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from shared.authority import BatchRule, BatchStatus, DelegationMode, Scope
 from shared.casework.catalog import ItemInfo
 from shared.errors import NotFound
-from shared.replica.models import (
+from shared.node.replica.models import (
     ReplicaBatch,
     ReplicaCertificateType,
     ReplicaDepartment,

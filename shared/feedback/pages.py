@@ -8,8 +8,6 @@ masked name. The POST is CSRF-protected like every form (the session cookie is a
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -19,26 +17,25 @@ from werkzeug.wrappers import Response
 from shared.cases import RATING_CHANNELS, RATING_LEVELS, CaseState
 from shared.casework import services
 from shared.errors import DomainError, NotFound
-from shared.replica.models import ReplicaDepartment
-from shared.sync.relay import ask_upstream
-from shared.web.app import current_tier, db_session
+from shared.feedback.services import (
+    COMPLAINT_FIELDS,
+    rating_path,
+    send_complaint,
+    token_matches,
+)
+from shared.node.replica.models import ReplicaDepartment
+from shared.sync.store import current_state
+from shared.web.context import current_tier, db_session, require_login
 
 bp = Blueprint("ratingpages", __name__)
 
 #: Channels a kiosk page may claim; staff enter phone and SMS ratings on the case page.
 KIOSK_CHANNELS = ("qrcode", "tablet", "mobile", "pc")
-_TOKEN_HEX = 20  # 80 bits: short enough for a QR code and an SMS, too long to guess
-
-
-def rating_token(case_no: str, secret: str) -> str:
-    """The link token of ``case_no``: HMAC-SHA256 with the node's secret, shortened."""
-    mac = hmac.new(secret.encode(), f"sanji-rating:{case_no}".encode(), hashlib.sha256)
-    return mac.hexdigest()[:_TOKEN_HEX]
 
 
 def rating_link(case_no: str) -> str:
     """The path of the applicant's rating page for ``case_no`` on this node."""
-    return f"/r/{case_no}/{rating_token(case_no, str(current_app.config['SECRET_KEY']))}"
+    return rating_path(case_no, str(current_app.config["SECRET_KEY"]))
 
 
 def _mask_name(name: str) -> str:
@@ -47,11 +44,10 @@ def _mask_name(name: str) -> str:
 
 
 def _case_for(case_no: str, token: str) -> CaseState:
-    expected = rating_token(case_no, str(current_app.config["SECRET_KEY"]))
-    if not hmac.compare_digest(expected, token.lower()):
+    if not token_matches(case_no, token, str(current_app.config["SECRET_KEY"])):
         abort(404)
     try:
-        return services.current_state(db_session(), case_no)
+        return current_state(db_session(), case_no)
     except NotFound:
         abort(404)
 
@@ -104,30 +100,9 @@ def rate(case_no: str, token: str) -> str | Response:
     ), status  # type: ignore[return-value]
 
 
-COMPLAINT_PATH = "/api/v1/sync/complaints"
-COMPLAINT_FIELDS = ("contact_name", "contact_phone", "item_code", "department_code", "text")
-
-
-def relay_complaint(session: Any, peer: Any, body: dict[str, Any], *, tier: Any) -> Any:
-    """A town passing its village's complaint on to the county."""
-    del session, peer
-    return _send_complaint(tier, body)
-
-
-def _send_complaint(tier: Any, body: dict[str, Any]) -> Any:
-    return ask_upstream(
-        tier,
-        COMPLAINT_PATH,
-        body,
-        offline="县级平台暂不可达，反映尚未登记；填写的内容仍在下方，请稍后再提交",
-    )
-
-
 @bp.route("/complaints/info", methods=["GET", "POST"])
 def complaints_info() -> Any:
     """File 办不成事反映 at a town or village: the county registers and routes it."""
-    from shared.web.pages import require_login
-
     actor = require_login()
     values = {k: request.form.get(k, "").strip() for k in COMPLAINT_FIELDS}
     errors: dict[str, str] = {}
@@ -136,7 +111,7 @@ def complaints_info() -> Any:
         body = {**values, "actor": actor.username, "filed_node": tier.node_code}
         db_session().commit()  # release SQLite's write lock before the sync client reads
         try:
-            reply = _send_complaint(tier, body)
+            reply = send_complaint(tier, body)
         except DomainError as err:
             errors = {"_form": err.detail}
         else:

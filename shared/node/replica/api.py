@@ -6,8 +6,8 @@ from typing import Any
 
 import marshmallow as ma
 
-from shared.replica import view
-from shared.web.app import db_session
+from shared.node.replica import catalog as view
+from shared.web.context import db_session
 from shared.web.smorest import Blueprint
 
 blp = Blueprint("catalog", __name__, description="事项目录（本节点副本，离线可查）")

@@ -1,7 +1,11 @@
-"""HTTP endpoints of sync v1 under /api/v1/sync, the same on the hub and on every town.
+"""HTTP endpoints of sync v1 under /api/v1/sync.
 
-Bodies are JSON, gzip-compressed in both directions when the peer says it can take it.
-Requests between nodes are signed (shared.sync.crypto); staff endpoints take a token.
+Two blueprints: ``peers_blp`` is what a tier serves to the nodes below it (enroll, master
+feed, event push and pull, usage logs, relayed look-ups and complaints) — the hub for its
+towns, a town for its villages; ``blp`` is every tier's own staff view (status, "sync
+now", quarantine, node board). Bodies are JSON, gzip-compressed in both directions when the
+peer says it can take it. Requests between nodes are signed (shared.sync.crypto); staff
+endpoints take a token.
 """
 
 from __future__ import annotations
@@ -16,15 +20,17 @@ from flask import Response, current_app, request
 from shared.accounts.models import Role
 from shared.accounts.services import require_role
 from shared.cases.events import loads_strict
+from shared.certwork.forward import check_peer_request
 from shared.errors import Conflict, InvalidInput, InvalidParam
 from shared.sync import server, state
 from shared.sync.feed import read_page
 from shared.sync.models import Peer
-from shared.web.app import current_tier, db_session
-from shared.web.auth import current_actor
+from shared.sync.status import node_board, node_status
+from shared.web.context import current_actor, current_tier, db_session
 from shared.web.smorest import Blueprint
 
-blp = Blueprint("sync", __name__, description="节点同步（协议 v1）")
+peers_blp = Blueprint("sync-peers", __name__, description="下级节点同步（协议 v1，节点签名）")
+blp = Blueprint("sync", __name__, description="本节点同步状态")
 
 MAX_INFLATED = 64 * 1024 * 1024
 STAFF = (Role.ADMIN, Role.SUPERVISOR, Role.TOWN_STAFF, Role.VILLAGE_AGENT, Role.DEPT_REVIEWER)
@@ -102,8 +108,8 @@ def _peer(raw_body: bytes) -> Peer:
     )
 
 
-@blp.route("/enroll", methods=["POST"])
-@blp.arguments(EnrollSchema)
+@peers_blp.route("/enroll", methods=["POST"])
+@peers_blp.arguments(EnrollSchema)
 def enroll(data: dict[str, Any]) -> Response:
     """A new downstream node exchanges keys using its one-time token"""
     tier = current_tier()
@@ -122,8 +128,8 @@ def enroll(data: dict[str, Any]) -> Response:
     return _respond({"node": tier.node_code, "public_key": tier.key.public_b64, "hub_key": hub_key})
 
 
-@blp.route("/master")
-@blp.arguments(PageArgsSchema, location="query")
+@peers_blp.route("/master")
+@peers_blp.arguments(PageArgsSchema, location="query")
 def master(args: dict[str, Any]) -> Response:
     """Master-data changes after a cursor; each change carries the hub's signature"""
     session = db_session()
@@ -138,7 +144,7 @@ def master(args: dict[str, Any]) -> Response:
     return _respond(body, headers={"ETag": etag})
 
 
-@blp.route("/events", methods=["POST"])
+@peers_blp.route("/events", methods=["POST"])
 def push() -> Response:
     """Take a batch of case events: accepted, duplicates and rejected, in one round trip"""
     session = db_session()
@@ -169,7 +175,7 @@ def push() -> Response:
     return _respond(reply.to_dict())
 
 
-@blp.route("/usage", methods=["POST"])
+@peers_blp.route("/usage", methods=["POST"])
 def push_usage() -> Response:
     """Take a node's certificate usage log entries; the hash chain is checked per node"""
     from shared.certwork import sync as usage
@@ -183,7 +189,7 @@ def push_usage() -> Response:
     return _respond(reply)
 
 
-@blp.route("/complaints", methods=["POST"])
+@peers_blp.route("/complaints", methods=["POST"])
 def relay_complaint() -> Response:
     """A 办不成事反映 filed at a town or village (registered by the hub, relayed by towns)"""
     session = db_session()
@@ -206,11 +212,9 @@ def relay_complaint() -> Response:
     return _respond(reply, status=201)
 
 
-@blp.route("/certificates/lookup", methods=["POST"])
+@peers_blp.route("/certificates/lookup", methods=["POST"])
 def certificate_lookup() -> Response:
     """A node's purpose-bound certificate look-up (answered by the hub, relayed by towns)"""
-    from shared.certwork.forward import check_peer_request
-
     session = db_session()
     peer = _peer(request.get_data(cache=True))
     session.commit()
@@ -221,8 +225,8 @@ def certificate_lookup() -> Response:
     return _respond({"items": items})
 
 
-@blp.route("/events")
-@blp.arguments(PageArgsSchema, location="query")
+@peers_blp.route("/events")
+@peers_blp.arguments(PageArgsSchema, location="query")
 def pull(args: dict[str, Any]) -> Response:
     """Case events of the caller's subtree (and of cases it handles) after a cursor"""
     session = db_session()
@@ -261,8 +265,6 @@ def quarantine_list() -> Any:
 @blp.response(200)
 def status() -> dict[str, Any]:
     """This node's sync status: last success, lag, queue depth, quarantined events"""
-    from shared.sync.status import node_status
-
     require_role(current_actor(), *STAFF, action="查看同步状态")
     return node_status(db_session(), current_tier())
 
@@ -285,8 +287,6 @@ def sync_now() -> dict[str, Any]:
 @blp.response(200)
 def nodes() -> list[dict[str, Any]]:
     """Node board: every node below this one with last sync, lag, queue depth, quarantine"""
-    from shared.sync.status import node_board
-
     require_role(
         current_actor(), Role.ADMIN, Role.SUPERVISOR, Role.TOWN_STAFF, action="查看节点看板"
     )

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from shared.accounts.models import Account, Role
 from shared.calendar import from_json
 from shared.calendar_store import store_schedule
-from shared.replica.models import (
+from shared.node.replica.models import (
     ReplicaBatch,
     ReplicaCertificateType,
     ReplicaDepartment,

@@ -1,0 +1,43 @@
+"""What a process knows about the tier it serves: name, node code, database, key, clock.
+
+No Flask here: services, jobs and the sync client take a ``Tier`` as a plain value; the web
+layer keeps the one of its app in ``app.extensions['sanji']`` (``shared.web.context``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.clock import Clock, SystemClock
+from shared.sync.crypto import NodeKey
+
+TIER_LABELS = {"hub": "县级枢纽", "town": "镇(街道)便民服务中心", "village": "村(社区)便民服务室"}
+
+
+def sanji_version() -> str:
+    """The installed distribution's version (or 'dev' when run from a bare checkout)."""
+    try:
+        return version("sanji")
+    except PackageNotFoundError:  # pragma: no cover - only outside an install
+        return "dev"
+
+
+@dataclass
+class Tier:
+    """What a request or a job needs to know about the tier serving it."""
+
+    name: str
+    node_code: str
+    engine: Engine
+    sessions: sessionmaker[Session]
+    key: NodeKey
+    clock: Clock = field(default_factory=SystemClock)
+    version: str = field(default_factory=sanji_version)
+
+    @property
+    def label(self) -> str:
+        return TIER_LABELS[self.name]
