@@ -23,7 +23,7 @@ from county_hub.appointments.models import FINDING_CATEGORIES, SEVERITIES
 from shared.errors import DomainError, PermissionDenied
 from shared.web.context import current_tier, db_session, require_login
 
-bp = Blueprint("hubappointments", __name__)
+bp = Blueprint("hubappointments", __name__, template_folder="templates")
 
 #: Empty finding rows on the new-inspection form.
 FINDING_ROWS = 3
@@ -87,7 +87,7 @@ def appointments() -> str | Response:
     except PermissionDenied:
         listing = None
     page = render_template(
-        "hub/appointments.html",
+        "appointments/appointments.html",
         venues=services.venues(db),
         venue=venue,
         day=day,
@@ -167,7 +167,7 @@ def inspections() -> str | Response:
     except DomainError:
         abort(404)
     page = render_template(
-        "hub/inspections.html",
+        "appointments/inspections.html",
         listing=listing,
         summary=summary,
         month=month,

@@ -22,7 +22,7 @@ from shared.accounts.models import Role
 from shared.errors import DomainError, NotFound
 from shared.web.context import current_tier, db_session, require_login
 
-bp = Blueprint("catalogedit", __name__)
+bp = Blueprint("catalogedit", __name__, template_folder="templates")
 
 #: Fields shown as a multi-line box rather than a one-line input.
 LONG_FIELDS = frozenset({"legal_basis", "conditions", "procedure", "fee_basis", "faq", "note"})
@@ -198,7 +198,7 @@ def errors_by_field(err: DomainError) -> dict[str, str]:
 def _render(values: dict[str, Any], errors: dict[str, str], *, code: str | None) -> str:
     db = db_session()
     return render_template(
-        "hub/item_form.html",
+        "catalog/item_form.html",
         code=code,
         values=values,
         errors=errors,

@@ -28,7 +28,7 @@ from shared.authority import BatchStatus, DelegationMode, Scope
 from shared.errors import DomainError, NotFound
 from shared.web.context import current_tier, db_session, require_login
 
-bp = Blueprint("delegationpages", __name__)
+bp = Blueprint("delegationpages", __name__, template_folder="templates")
 
 SEARCH_LIMIT = 30
 TEXT_FIELDS = ("number", "title", "doc_no", "doc_date", "entrusting_department")
@@ -132,7 +132,7 @@ def _render_form(
         else []
     )
     return render_template(
-        "hub/batch_form.html",
+        "delegation/batch_form.html",
         number=number,
         values=values,
         errors=errors,
@@ -173,7 +173,7 @@ def batch_list() -> str:
     db = db_session()
     names = {r.code: r.name for r in list_regions(db, level=RegionLevel.TOWN)}
     batches = [services.batch_record(b) for b in services.list_batches(db)]
-    return render_template("hub/delegations.html", batches=batches, town_names=names)
+    return render_template("delegation/delegations.html", batches=batches, town_names=names)
 
 
 @bp.route("/delegations/new", methods=["GET", "POST"])
@@ -252,5 +252,5 @@ def withdraw_batch(number: int) -> ResponseReturnValue:
             db.commit()
             flash(f"已收回第 {number} 批，自 {data['effective_on']} 起各镇不再办理", "ok")
             return redirect(url_for("delegationpages.batch_list"))
-    page = render_template("hub/batch_withdraw.html", batch=record, values=values, errors=errors)
+    page = render_template("delegation/batch_withdraw.html", batch=record, values=values, errors=errors)
     return page, status

@@ -17,7 +17,7 @@ from county_hub.packages.api import catalog
 from shared.errors import DomainError, NotFound, PermissionDenied
 from shared.web.context import current_tier, db_session, require_login
 
-bp = Blueprint("hubpackages", __name__)
+bp = Blueprint("hubpackages", __name__, template_folder="templates")
 
 
 def init_app(app: Flask) -> None:
@@ -33,7 +33,7 @@ def packages() -> str:
         applications = services.list_applications(db_session(), actor, per_page=10)
     except PermissionDenied:
         applications = {"items": [], "total": 0}
-    return render_template("hub/packages.html", listing=listing, applications=applications)
+    return render_template("packages/packages.html", listing=listing, applications=applications)
 
 
 def _form_data() -> dict[str, Any]:
@@ -101,7 +101,7 @@ def package(code: str) -> str | Response:
                     flash(f"已受理「{detail['name']}」，共 {len(result['children'])} 个办件", "ok")
                 return redirect(url_for("hubpackages.application", application_id=result["id"]))
     return render_template(
-        "hub/package.html", package=detail, errors=errors, values=values, form_id=form_id
+        "packages/package.html", package=detail, errors=errors, values=values, form_id=form_id
     ), 422 if errors else 200  # type: ignore[return-value]
 
 
@@ -113,4 +113,4 @@ def application(application_id: int) -> str:
         found = services.get_application(db_session(), actor, application_id)
     except (NotFound, PermissionDenied):
         abort(404)
-    return render_template("hub/package_application.html", app=found)
+    return render_template("packages/package_application.html", app=found)

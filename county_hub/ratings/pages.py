@@ -26,7 +26,7 @@ from county_hub.ratings.models import TaskStatus
 from shared.errors import DomainError, NotFound, PermissionDenied
 from shared.web.context import current_tier, db_session, require_login
 
-bp = Blueprint("hubratings", __name__)
+bp = Blueprint("hubratings", __name__, template_folder="templates")
 
 
 def init_app(app: Flask) -> None:
@@ -57,7 +57,7 @@ def rectifications() -> str:
     except PermissionDenied:
         abort(403)
     return render_template(
-        "hub/rectifications.html", listing=listing, statuses=list(TaskStatus), status=status
+        "ratings/rectifications.html", listing=listing, statuses=list(TaskStatus), status=status
     )
 
 
@@ -68,7 +68,7 @@ def rectification(task_id: int) -> str:
         task = services.get_task(db_session(), actor, task_id, today=_today())
     except (NotFound, PermissionDenied):
         abort(404)
-    return render_template("hub/rectification.html", task=task, today=_today())
+    return render_template("ratings/rectification.html", task=task, today=_today())
 
 
 @bp.post("/rectifications/<int:task_id>/act")
@@ -125,7 +125,7 @@ def complaints() -> str:
         )
     except PermissionDenied:
         abort(403)
-    return render_template("hub/complaints.html", listing=listing)
+    return render_template("ratings/complaints.html", listing=listing)
 
 
 @bp.route("/complaints/new", methods=["GET", "POST"])
@@ -165,7 +165,7 @@ def new_complaint() -> str | Response:
             )
             return redirect(url_for("hubratings.complaint", complaint_id=created["id"]))
     return render_template(
-        "hub/complaint_form.html", errors=errors, values=values, departments=_departments()
+        "ratings/complaint_form.html", errors=errors, values=values, departments=_departments()
     ), 422 if errors else 200  # type: ignore[return-value]
 
 
@@ -177,7 +177,7 @@ def complaint(complaint_id: int) -> str:
     except (NotFound, PermissionDenied):
         abort(404)
     return render_template(
-        "hub/complaint.html", c=found, methods=services.REPLY_METHODS, today=_today()
+        "ratings/complaint.html", c=found, methods=services.REPLY_METHODS, today=_today()
     )
 
 

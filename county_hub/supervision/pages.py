@@ -10,7 +10,7 @@ from shared.calendar_store import load_calendar
 from shared.casework.context import warn_days
 from shared.web.context import current_tier, db_session, require_login
 
-bp = Blueprint("supervisionpages", __name__)
+bp = Blueprint("supervisionpages", __name__, template_folder="templates")
 
 BY_LABELS = {"department": "按办理部门", "town": "按办理镇（街道）", "village": "按收件村（社区）"}
 PER_PAGE = 20
@@ -44,7 +44,7 @@ def supervision() -> str:
         department=department,
     )
     return render_template(
-        "hub/supervision.html",
+        "supervision/supervision.html",
         by=by,
         by_labels=BY_LABELS,
         warnings=warnings,

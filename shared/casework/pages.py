@@ -41,7 +41,7 @@ from shared.feedback.services import rating_path
 from shared.sync.store import current_state, refresh_projections
 from shared.web.context import current_tier, db_session, require_login, unit_names
 
-bp = Blueprint("casepages", __name__)
+bp = Blueprint("casepages", __name__, template_folder="templates")
 
 MAX_REMEMBERED_FORMS = 20
 
@@ -52,7 +52,7 @@ def find_item() -> str:
     require_login()
     q = request.args.get("q", "").strip()[:100]
     found = catalog().search(q, page=1, per_page=30) if q else {"items": [], "total": 0}
-    return render_template("sanji/find_item.html", q=q, found=found)
+    return render_template("casework/find_item.html", q=q, found=found)
 
 
 def _form_data() -> dict[str, Any]:
@@ -124,7 +124,7 @@ def file_case(code: str) -> str | Response:
             return redirect(url_for("casepages.receipt", case_no=state.case_no))
     status = 422 if errors else 200
     return render_template(
-        "sanji/file_case.html",
+        "casework/file_case.html",
         item=item,
         errors=errors,
         values=values,
@@ -181,7 +181,7 @@ def receipt(case_no: str, kind: str = "") -> str:
         abort(404)
     kind = kind or kinds[-1]
     return render_template(
-        "sanji/receipt.html",
+        "casework/receipt.html",
         case=case,
         kind=kind,
         kinds=[(k, NOTICE_TITLES[k]) for k in kinds],
@@ -312,7 +312,7 @@ def case_list() -> str:
             else ""
         )
     return render_template(
-        "sanji/cases.html",
+        "casework/cases.html",
         listing=listing,
         values=raw,
         errors=errors,
@@ -347,7 +347,7 @@ def case_detail(case_no: str) -> str:
         state, load_calendar(db_session()), tier.clock.today(), warn_days=warn_days()
     )
     return render_template(
-        "sanji/case.html",
+        "casework/case.html",
         case=state.to_dict(masked=True),
         limit=limit,
         rating_levels=RATING_LEVELS,

@@ -18,7 +18,7 @@ from shared.errors import DomainError, flatten_messages
 from shared.ids.masking import mask_id_number
 from shared.web.context import current_tier, db_session, require_login
 
-bp = Blueprint("certpages", __name__)
+bp = Blueprint("certpages", __name__, template_folder="templates")
 
 
 def qr_svg(payload: str) -> Markup:
@@ -71,7 +71,7 @@ def verify_page() -> Any:
             verdict = services.verdict_record(found)
     status = 422 if errors else 200
     return render_template(
-        "sanji/cert_verify.html", values=values, errors=errors, verdict=verdict
+        "certwork/cert_verify.html", values=values, errors=errors, verdict=verdict
     ), status
 
 
@@ -105,7 +105,7 @@ def lookup_page() -> Any:
             items = services.masked_rows(found, actor)
     status = 422 if errors else 200
     return render_template(
-        "sanji/cert_lookup.html", values=values, errors=errors, items=items
+        "certwork/cert_lookup.html", values=values, errors=errors, items=items
     ), status
 
 
@@ -125,7 +125,7 @@ def certificate_print(case_no: str, index: int) -> str:
         else None
     )
     return render_template(
-        "sanji/cert_print.html",
+        "certwork/cert_print.html",
         case=state.to_dict(masked=True),
         cert=signed.certificate,
         holder=mask_id_number(signed.certificate.holder_code),

@@ -27,7 +27,7 @@ from shared.node.replica.models import ReplicaDepartment
 from shared.sync.store import current_state
 from shared.web.context import current_tier, db_session, require_login
 
-bp = Blueprint("ratingpages", __name__)
+bp = Blueprint("ratingpages", __name__, template_folder="templates")
 
 #: Channels a kiosk page may claim; staff enter phone and SMS ratings on the case page.
 KIOSK_CHANNELS = ("qrcode", "tablet", "mobile", "pc")
@@ -87,7 +87,7 @@ def rate(case_no: str, token: str) -> str | Response:
             db.commit()
             done = True
     return render_template(
-        "sanji/rate.html",
+        "feedback/rate.html",
         item_name=state.item_name,
         applicant=_mask_name(str(state.applicant.get("name", ""))),
         rating=state.rating,
@@ -123,5 +123,5 @@ def complaints_info() -> Any:
             return redirect(url_for("ratingpages.complaints_info"))
     departments = db_session().execute(select(ReplicaDepartment.code, ReplicaDepartment.name)).all()
     return render_template(
-        "sanji/complaints_info.html", values=values, errors=errors, departments=departments
+        "feedback/complaints_info.html", values=values, errors=errors, departments=departments
     ), 422 if errors else 200

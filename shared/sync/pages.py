@@ -9,7 +9,7 @@ from shared.sync import state
 from shared.sync.status import node_board, node_status
 from shared.web.context import current_tier, db_session, require_login
 
-bp = Blueprint("syncpages", __name__)
+bp = Blueprint("syncpages", __name__, template_folder="templates")
 
 
 @bp.get("/sync")
@@ -19,7 +19,7 @@ def sync_page() -> str:
     db = db_session()
     tier = current_tier()
     return render_template(
-        "sanji/sync.html", status=node_status(db, tier), board=node_board(db, tier)
+        "sync/sync.html", status=node_status(db, tier), board=node_board(db, tier)
     )
 
 
