@@ -252,5 +252,7 @@ def withdraw_batch(number: int) -> ResponseReturnValue:
             db.commit()
             flash(f"已收回第 {number} 批，自 {data['effective_on']} 起各镇不再办理", "ok")
             return redirect(url_for("delegationpages.batch_list"))
-    page = render_template("delegation/batch_withdraw.html", batch=record, values=values, errors=errors)
+    page = render_template(
+        "delegation/batch_withdraw.html", batch=record, values=values, errors=errors
+    )
     return page, status
