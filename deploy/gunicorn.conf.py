@@ -15,6 +15,8 @@ Everything a node may change comes from the environment (the unit's EnvironmentF
 
 import os
 
+from shared.serve import ACCESS_LOG_FORMAT, MaskingLogger
+
 bind = os.environ.get("SANJI_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("SANJI_WORKERS", "2"))
 threads = int(os.environ.get("SANJI_THREADS", "4"))
@@ -22,7 +24,9 @@ worker_class = "gthread"
 timeout = 60
 graceful_timeout = 10
 accesslog = "-"
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss'
+access_log_format = ACCESS_LOG_FORMAT
+# ID and mobile numbers in a request line are starred before the access log is written.
+logger_class = MaskingLogger
 
 # Older gunicorn versions ignore names they do not know, so this is safe on gunicorn 22–24.
 if os.environ.get("SANJI_CONTROL_SOCKET"):

@@ -103,9 +103,10 @@ def rotate(data: dict[str, Any]) -> dict[str, Any]:
     return {"kid": row.kid, "department": row.department_code, "active_from": str(row.active_from)}
 
 
-@blp.route("/usage")
+@blp.route("/usage", methods=["POST"])
 @blp.auth_required
-@blp.arguments(UsageArgsSchema, location="query")
+# A POST body, never a query string: the holder's ID number must not reach access logs.
+@blp.arguments(UsageArgsSchema)
 @blp.response(200)
 def usage(args: dict[str, Any]) -> dict[str, Any]:
     """Who used a holder's certificates: every look-up and verification, from every node"""

@@ -29,7 +29,7 @@ from shared.cases.events import (
 )
 from shared.clock import CHINA_TZ
 from shared.errors import DomainError
-from shared.ids.masking import mask_id_number, mask_phone
+from shared.ids.masking import mask_id_number, mask_phone, mask_text
 
 #: The county whose hub hosts the department reviewers (DOMAIN §0).
 COUNTY = "610727"
@@ -154,9 +154,16 @@ class CaseState:
         data = self._plain()
         if masked:
             data["applicant"] = _masked_applicant(data["applicant"])
+            if isinstance(data["agent"], dict):
+                data["agent"] = _masked_applicant(data["agent"])
+            # A certificate's signed QR payload encodes the holder's full ID number: masked
+            # views carry its identifier and dates only (the print page signs nothing new,
+            # it renders the QR from the unmasked case on the server).
+            data["certificates"] = [
+                {k: v for k, v in c.items() if k != "payload"} for c in data["certificates"]
+            ]
             for entry in data["history"]:
-                if isinstance(entry["payload"].get("applicant"), dict):
-                    entry["payload"]["applicant"] = _masked_applicant(entry["payload"]["applicant"])
+                entry["payload"] = _masked_payload(entry["payload"])
         return data
 
     def _plain(self) -> dict[str, Any]:
@@ -330,6 +337,16 @@ def _refuse(state: CaseState, event: Event, *, county: str = COUNTY) -> Refusal 
         )
     if event.type is T.SUBMITTED:
         return Refusal("already_submitted", "办件已有申请记录，不能重复申请", "conflict")
+    # Who may write comes before what the status allows: a node that may never write
+    # this step is told so (403), not that the case is in the wrong status (409).
+    writers = allowed_origins(state, event.type, county=county)
+    if event.origin not in writers:
+        return Refusal(
+            "wrong_origin",
+            f"节点 {event.origin} 无权对本办件{event.type.label}"
+            f"（应由 {'、'.join(sorted(writers))} 办理）",
+            "forbidden",
+        )
     if event.type is T.RATED and state.status not in _FROM[event.type]:
         open_case = state.status not in TERMINAL
         return Refusal(
@@ -344,14 +361,6 @@ def _refuse(state: CaseState, event: Event, *, county: str = COUNTY) -> Refusal 
             "bad_transition",
             f"办件当前状态为“{state.status.label}”，不能{event.type.label}",
             "conflict",
-        )
-    writers = allowed_origins(state, event.type, county=county)
-    if event.origin not in writers:
-        return Refusal(
-            "wrong_origin",
-            f"节点 {event.origin} 无权对本办件{event.type.label}"
-            f"（应由 {'、'.join(sorted(writers))} 办理）",
-            "forbidden",
         )
     try:
         return _RULES[event.type](state, event)
@@ -782,6 +791,26 @@ def _is_town(code: str) -> bool:
 
 def _china_date(moment: datetime) -> date:
     return moment.astimezone(CHINA_TZ).date()
+
+
+def _masked_payload(value: Any) -> Any:
+    """An event payload as a masked view shows it: applicants and agents masked, the
+    signed certificate payload dropped, every ID or mobile number left in text starred."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if key == "payload" and isinstance(item, str):
+                continue  # a certificate's QR payload (SJC1.…): holds the holder code
+            if key in ("applicant", "agent") and isinstance(item, dict):
+                out[key] = _masked_applicant(item)
+            else:
+                out[key] = _masked_payload(item)
+        return out
+    if isinstance(value, list):
+        return [_masked_payload(item) for item in value]
+    if isinstance(value, str):
+        return mask_text(value)
+    return value
 
 
 def _masked_applicant(applicant: dict[str, Any]) -> dict[str, Any]:

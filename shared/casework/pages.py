@@ -38,7 +38,7 @@ from shared.casework.context import after_change, catalog, warn_days
 from shared.casework.schemas import ACTIONS, CaseQueryArgsSchema
 from shared.errors import DomainError, NotFound, flatten_messages
 from shared.feedback.services import rating_path
-from shared.sync.store import current_state, refresh_projections
+from shared.sync.store import refresh_projections
 from shared.web.context import current_tier, db_session, require_login, unit_names
 
 bp = Blueprint("casepages", __name__, template_folder="templates")
@@ -301,7 +301,9 @@ def case_list() -> str:
             actor.department_code if actor.role is Role.DEPT_REVIEWER else tier.node_code
         )
     overdue = args.pop("overdue")
-    listing = services.list_cases(db, **args, overdue_on=tier.clock.today() if overdue else None)
+    listing = services.list_cases(
+        db, actor=actor, **args, overdue_on=tier.clock.today() if overdue else None
+    )
     today = tier.clock.today()
     calendar = load_calendar(db)
     for row in listing["items"]:
@@ -329,9 +331,10 @@ _CASE_FILTERS = ("q", "status", "handled_by", "filed_under", "overdue", "page")
 
 
 def case_or_404(case_no: str) -> CaseState:
-    """The case folded from this node's events, or a Chinese 404 page."""
+    """The case, if the logged-in clerk may read it; otherwise a Chinese 404 page."""
+    actor = require_login()
     try:
-        return current_state(db_session(), case_no)
+        return services.readable_state(db_session(), actor, case_no)
     except NotFound:
         abort(404)
 

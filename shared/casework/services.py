@@ -21,6 +21,7 @@ from shared.authority import decide_authority, town_of
 from shared.calendar import WorkCalendar
 from shared.calendar_store import load_calendar
 from shared.cases import CaseState, CaseStatus, Event, EventType, new_event_id, refusal
+from shared.casework.access import CaseRef, may_read, read_clause
 from shared.casework.catalog import CatalogView
 from shared.casework.schemas import ACTIONS
 from shared.certwork.services import record_use
@@ -31,6 +32,7 @@ from shared.errors import (
     Conflict,
     InvalidInput,
     InvalidParam,
+    NotFound,
     PermissionDenied,
 )
 from shared.ids import validate_id_number, validate_uscc
@@ -289,9 +291,29 @@ def _tolerance_deadline(
 OPEN_STATUSES = ("submitted", "supplement_requested", "accepted", "suspended")
 
 
+def readable_state(
+    session: Session,
+    actor: Actor,
+    case_no: str,
+    *,
+    calendar: WorkCalendar | None = None,
+    county: str = "610727",
+) -> CaseState:
+    """The case, folded, if ``actor`` may read it (``access.may_read``).
+
+    Raises NotFound for a case this tier does not hold and, with the same message, for one
+    outside the actor's scope: staff cannot probe other units' case numbers.
+    """
+    state = current_state(session, case_no, calendar=calendar, county=county)
+    if not may_read(actor, CaseRef.of(state)):
+        raise NotFound(detail=f"本节点没有办件 {case_no}")
+    return state
+
+
 def list_cases(
     session: Session,
     *,
+    actor: Actor,
     status: str | None = None,
     handled_by: str | None = None,
     q: str = "",
@@ -301,12 +323,15 @@ def list_cases(
     filed_under: str | None = None,
     overdue_on: date | None = None,
 ) -> dict[str, Any]:
-    """This tier's cases, newest first (applicant ID numbers masked).
+    """The cases of this tier that ``actor`` may read, newest first (ID numbers masked).
 
     ``filed_under`` keeps cases filed at that node or below it (a town code also finds
     its villages' cases); ``overdue_on`` keeps open cases whose due date is before that day.
     """
     stmt = select(CaseRow)
+    scope = read_clause(actor)
+    if scope is not None:
+        stmt = stmt.where(scope)
     if filed_under:
         stmt = stmt.where(CaseRow.case_no.startswith(filed_under, autoescape=True))
     if overdue_on is not None:
@@ -435,7 +460,7 @@ def _rating_payload(data: Mapping[str, Any], *, rater: str) -> dict[str, Any]:
 
 
 def _may_act(actor: Actor, node: str, state: CaseState, county: str) -> bool:
-    if not _may_work_here(actor, node, county):
+    if not _may_work_here(actor, node, county) or not may_read(actor, CaseRef.of(state)):
         return False
     # At the hub, a department reviewer acts only on the department's own cases.
     return not (
@@ -464,6 +489,7 @@ def act(
     action = data["action"]
     calendar = load_calendar(session)
     state = current_state(session, case_no, calendar=calendar, county=county)
+    # Acting on a case that is not one's own is refused as such (403), before its status.
     if not _may_act(actor, node, state, county):
         raise PermissionDenied(detail=f"账号 {actor.username} 不能在节点 {node} 处理办件 {case_no}")
     expected = data.get("expected_status")
@@ -515,13 +541,12 @@ def _write(
     )
     refused = refusal(state, event, county=county)
     if refused is not None:
-        label = state.status.label if state.status else "未知"
         if refused.kind == "forbidden":
             raise PermissionDenied(detail=refused.reason)
         if refused.kind == "conflict":
             if event_type is EventType.RATED:  # "办件尚未办结，不能评价" / "该办件已评价"
                 raise Conflict(detail=refused.reason)
-            raise Conflict(detail=f"办件当前状态为「{label}」（{state.status}），{refused.reason}")
+            raise Conflict(detail=refused.reason)
         raise InvalidInput(
             detail=refused.reason, invalid_params=[InvalidParam("action", refused.reason)]
         )

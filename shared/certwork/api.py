@@ -58,12 +58,13 @@ def verify(data: dict[str, Any]) -> dict[str, Any]:
     return services.verdict_record(verdict)
 
 
-@blp.route("/lookup")
+@blp.route("/lookup", methods=["POST"])
 @blp.auth_required
 @limiter.limit(
     LOOKUPS_PER_MINUTE, key_func=_actor_key, error_message="调用证照过于频繁，请稍后再试"
 )
-@blp.arguments(LookupArgsSchema, location="query")
+# A POST body, never a query string: the holder's ID number must not reach access logs.
+@blp.arguments(LookupArgsSchema)
 @blp.response(200)
 @blp.alt_response(403, description="办件不在本节点，或村代办员没有申请人授权")
 @blp.alt_response(503, description="县级平台暂不可达（离线时只能核验二维码）")

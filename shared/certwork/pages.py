@@ -79,8 +79,11 @@ def verify_page() -> Any:
 def lookup_page() -> Any:
     """Find an applicant's certificates for the case at hand (purpose-bound, logged)."""
     actor = require_login()
-    source = request.form if request.method == "POST" else request.args
-    values = {k: source.get(k, "").strip() for k in ("holder", "case_no", "purpose")}
+    # A link may name the case and purpose; the holder's ID number only ever comes in the
+    # POSTed form, so it never appears in a URL or an access log.
+    values = {k: request.args.get(k, "").strip() for k in ("case_no", "purpose")} | {"holder": ""}
+    if request.method == "POST":
+        values = {k: request.form.get(k, "").strip() for k in ("holder", "case_no", "purpose")}
     errors: dict[str, str] = {}
     items: list[dict[str, Any]] | None = None
     if request.method == "POST":
@@ -129,7 +132,6 @@ def certificate_print(case_no: str, index: int) -> str:
         case=state.to_dict(masked=True),
         cert=signed.certificate,
         holder=mask_id_number(signed.certificate.holder_code),
-        payload=cert["payload"],
         qr=qr_svg(str(cert["payload"])),
         verdict=verdict,
     )

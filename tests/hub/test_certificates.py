@@ -165,24 +165,22 @@ def test_lookups_are_bound_to_a_case_here_and_its_applicant(
         "purpose": "办理食品经营许可，免提交营业执照",
     }
 
-    missing = hub.get(
-        "/api/v1/certificates/lookup", query_string={"holder": holder.code}, headers=reviewer
+    missing = hub.post(
+        "/api/v1/certificates/lookup", json={"holder": holder.code}, headers=reviewer
     )
     assert missing.status_code == 422
     assert {p["name"] for p in missing.get_json()["invalid_params"]} >= {"case_no", "purpose"}
-    nowhere = hub.get(
+    nowhere = hub.post(
         "/api/v1/certificates/lookup",
-        query_string={**args, "case_no": "610727105-20261127-9999"},
+        json={**args, "case_no": "610727105-20261127-9999"},
         headers=reviewer,
     )
     assert nowhere.status_code == 404
-    other_dept = hub.get(
-        "/api/v1/certificates/lookup", query_string=args, headers=login(hub, "dept-mzj")
-    )
+    other_dept = hub.post("/api/v1/certificates/lookup", json=args, headers=login(hub, "dept-mzj"))
     assert other_dept.status_code == 403
-    someone_else = hub.get(
+    someone_else = hub.post(
         "/api/v1/certificates/lookup",
-        query_string={**args, "holder": BUSINESSES[0].code},
+        json={**args, "holder": BUSINESSES[0].code},
         headers=reviewer,
     )
     assert (
@@ -193,7 +191,7 @@ def test_lookups_are_bound_to_a_case_here_and_its_applicant(
     before = len(
         hub_session.scalars(select(CertUsageRow).where(CertUsageRow.node == "610727")).all()
     )
-    found = hub.get("/api/v1/certificates/lookup", query_string=args, headers=reviewer)
+    found = hub.post("/api/v1/certificates/lookup", json=args, headers=reviewer)
     assert found.status_code == 200
     items = found.get_json()["items"]
     assert {i["name"] for i in items} == {"营业执照", "食品经营许可证"}
@@ -204,15 +202,15 @@ def test_lookups_are_bound_to_a_case_here_and_its_applicant(
     assert len(log) == before + 1 and log[-1].case_no == case_no and log[-1].action == "lookup"
     assert check_chain([to_entry(r) for r in log]).ok  # the hub's own chain holds
 
-    usage = hub.get(
+    usage = hub.post(
         "/api/v1/certificates/usage",
-        query_string={"holder": holder.code, "holder_type": "001"},
+        json={"holder": holder.code, "holder_type": "001"},
         headers=login(hub, "admin"),
     ).get_json()
     assert any(u["case_no"] == case_no and u["action"] == "lookup" for u in usage["items"])
     assert (
-        hub.get(
-            "/api/v1/certificates/usage", query_string={"holder": holder.code}, headers=reviewer
+        hub.post(
+            "/api/v1/certificates/usage", json={"holder": holder.code}, headers=reviewer
         ).status_code
         == 403
     )
@@ -221,9 +219,9 @@ def test_lookups_are_bound_to_a_case_here_and_its_applicant(
 def test_lookups_are_rate_limited_per_account(hub: FlaskClient) -> None:
     reviewer = login(hub, "dept-scjgj")
     statuses = [
-        hub.get(
+        hub.post(
             "/api/v1/certificates/lookup",
-            query_string={"holder": PEOPLE[0].code, "case_no": "none", "purpose": "测试频率"},
+            json={"holder": PEOPLE[0].code, "case_no": "none", "purpose": "测试频率"},
             headers=reviewer,
         ).status_code
         for _ in range(22)

@@ -95,9 +95,9 @@ def test_lookup_issue_verify_revoke_and_the_usage_log(cluster: Cluster) -> None:
     assert filed.status_code == 201, filed.text
     case_no = filed.json()["case_no"]
 
-    found = requests.get(
+    found = requests.post(
         f"{cluster.api(village)}/certificates/lookup",
-        params={
+        json={
             "holder": shop.code,
             "case_no": case_no,
             "purpose": "办理食品经营许可，免提交营业执照",
@@ -152,9 +152,9 @@ def test_lookup_issue_verify_revoke_and_the_usage_log(cluster: Cluster) -> None:
     admin = cluster.login(hub, "admin")
 
     def used() -> list[dict[str, Any]]:
-        items = requests.get(
+        items = requests.post(
             f"{cluster.api(hub)}/certificates/usage",
-            params={"holder": shop.code, "holder_type": "001"},
+            json={"holder": shop.code, "holder_type": "001"},
             headers=admin,
             timeout=5,
         ).json()["items"]
@@ -184,9 +184,9 @@ def test_lookup_issue_verify_revoke_and_the_usage_log(cluster: Cluster) -> None:
         assert "低保申请没有回音" in offline_complaint.text
         offline = _verify(cluster, village, agent, licence["payload"])
         assert offline["code"] == "revoked" and offline["as_of"]
-        unreachable = requests.get(
+        unreachable = requests.post(
             f"{cluster.api(village)}/certificates/lookup",
-            params={"holder": shop.code, "case_no": case_no, "purpose": "再次查询"},
+            json={"holder": shop.code, "case_no": case_no, "purpose": "再次查询"},
             headers=agent,
             timeout=60,
         )
