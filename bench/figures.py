@@ -23,6 +23,7 @@ import platform
 import random
 import statistics
 import sys
+import tempfile
 import time
 import traceback
 import uuid
@@ -37,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import Engine, create_engine, func, select, text  # noqa: E402
 
 from county_hub.org.models import Department, Region, RegionLevel  # noqa: E402
+from county_hub.seed.demo import seed_demo  # noqa: E402
 from county_hub.supervision import services  # noqa: E402
 from county_hub.supervision.figures import parse_month  # noqa: E402
 from shared.accounts.models import Role  # noqa: E402
@@ -91,12 +93,16 @@ def prepare(url: str, schema: str, *, reuse: bool) -> Engine:
     base.dispose()
     engine = schema_engine(url, schema)
     upgrade(ROOT / "county_hub" / "migrations", engine)
-    sessions = make_sessionmaker(engine, info={"signer": NodeKey.generate()})
-    with unit_of_work(sessions) as session:
-        if session.scalar(select(func.count()).select_from(Department)) == 0:
-            from county_hub.seed.demo import seed_demo
-
-            seed_demo(session, FixedClock())
+    # seed_demo issues the demo certificates, whose departments' signing keys live in the
+    # data directory, as the app's sessions have it (shared/web/app.py). The figures never
+    # sign: a temporary one will do.
+    with tempfile.TemporaryDirectory(prefix="sanji-bench-figures-") as data_dir:
+        sessions = make_sessionmaker(
+            engine, info={"signer": NodeKey.generate(), "data_dir": data_dir}
+        )
+        with unit_of_work(sessions) as session:
+            if session.scalar(select(func.count()).select_from(Department)) == 0:
+                seed_demo(session, FixedClock())
     return engine
 
 
