@@ -97,7 +97,10 @@ def declared_metrics(path: Path) -> tuple[str, ...]:
         else:
             continue
         if any(isinstance(n, ast.Name) and n.id == "METRICS" for n in names):
-            metrics = ast.literal_eval(value)
+            try:
+                metrics = ast.literal_eval(value)
+            except ValueError:
+                break
             if isinstance(metrics, tuple | list) and all(isinstance(m, str) for m in metrics):
                 return tuple(metrics)
             break

@@ -110,7 +110,7 @@ def run_one(benchmark: Benchmark, *, smoke: bool = False, pg_url: str = "") -> R
     started = time.perf_counter()
     out: list[str] = []
     err: list[str] = []
-    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and scripts
+    with subprocess.Popen(  # noqa: S603 - our own interpreter and scripts
         benchmark.command(smoke=smoke, pg_url=pg_url),
         cwd=ROOT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -119,23 +119,23 @@ def run_one(benchmark: Benchmark, *, smoke: bool = False, pg_url: str = "") -> R
         text=True,
         encoding="utf-8",
         errors="replace",
-    )
-    assert proc.stdout is not None
-    assert proc.stderr is not None
-    copies = [
-        threading.Thread(target=_copy, args=(proc.stdout, sys.stdout, out), daemon=True),
-        threading.Thread(target=_copy, args=(proc.stderr, sys.stderr, err), daemon=True),
-    ]
-    for copy in copies:
-        copy.start()
-    try:
-        returncode = proc.wait()
-    except BaseException:
-        proc.terminate()
-        proc.wait()
-        raise
-    for copy in copies:
-        copy.join()
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        copies = [
+            threading.Thread(target=_copy, args=(proc.stdout, sys.stdout, out), daemon=True),
+            threading.Thread(target=_copy, args=(proc.stderr, sys.stderr, err), daemon=True),
+        ]
+        for copy in copies:
+            copy.start()
+        try:
+            returncode = proc.wait()
+        except BaseException:
+            proc.terminate()
+            proc.wait()
+            raise
+        for copy in copies:
+            copy.join()
     rows = parse_table("".join(out))
     printed = {r.metric for r in rows}
     try:
