@@ -53,8 +53,8 @@ def _cell(text: str) -> str:
 def print_table(rows: Sequence[Row], file: TextIO | None = None) -> None:
     """The table in the one format ``parse_table`` reads, after a blank line."""
     out = file or sys.stdout
-    table = [HEADER] + [(r.metric, r.value, r.target, r.ok_cell, r.detail) for r in rows]
-    table = [tuple(_cell(c) for c in row) for row in table]
+    cells = [HEADER] + [(r.metric, r.value, r.target, r.ok_cell, r.detail) for r in rows]
+    table = [tuple(_cell(c) for c in row) for row in cells]
     widths = [max(len(row[i]) for row in table) for i in range(4)]
     print(file=out)
     for i, row in enumerate(table):

@@ -650,7 +650,7 @@ def measure(args: argparse.Namespace, engine: Engine, have: int | None, *, rebui
                 record(cert)
         each = (time.perf_counter() - started) / (5 * len(loaded)) * 1e6
 
-    def spread(values: Sequence[float]) -> str:
+    def percentiles(values: Sequence[float]) -> str:
         return (
             f"p50 {percentile(values, 0.5):.2f}, p99 {percentile(values, 0.99):.2f}, "
             f"max {values[-1]:.2f} ms"
@@ -661,12 +661,12 @@ def measure(args: argparse.Namespace, engine: Engine, have: int | None, *, rebui
     scans = sorted(set(re.findall(scan, plans)))
     rows = [
         Row(METRICS[0], f"{p95:.2f} ms", f"p95 ≤ {TARGET_MS:.0f} ms", p95 <= TARGET_MS,
-            f"{spread(samples)}; session + SQL + records; {len(holders):,} look-ups, "
+            f"{percentiles(samples)}; session + SQL + records; {len(holders):,} look-ups, "
             f"{len(holders) - hits:,} unknown; {total:,} certificates"),
         Row(METRICS[1], "index" if uses_index else "scans the table", "an index, no Seq Scan",
             uses_index, ", ".join(scans)),
         Row(METRICS[2], f"{percentile(sql_samples, 0.95):.2f} ms", NO_TARGET, None,
-            f"p95; {spread(sql_samples)}; the same holders; for information"),
+            f"p95; {percentiles(sql_samples)}; the same holders; for information"),
         Row(METRICS[3], f"{each:.0f} µs", NO_TARGET, None,
             f"{len(loaded):,} rows, 5 rounds; for information"),
     ]  # fmt: skip
