@@ -237,7 +237,14 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def summary(results: Sequence[Result], machine: str, *, smoke: bool, when: datetime) -> str:
+def load_average() -> str:
+    """The 1-minute load average: above the number of cores, others were using them."""
+    return f"{os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "?"
+
+
+def summary(
+    results: Sequence[Result], machine: str, *, smoke: bool, when: datetime, load: str
+) -> str:
     """The Markdown summary: machine, each benchmark's status, then every row."""
     total = sum(r.seconds for r in results)
     size = "smoke sizes (a check that they run, not figures)" if smoke else "full sizes"
@@ -245,7 +252,7 @@ def summary(results: Sequence[Result], machine: str, *, smoke: bool, when: datet
         "# Benchmarks: last run",
         "",
         f"`make bench-all` (bench/run_all.py) on {when:%Y-%m-%d %H:%M} UTC, {size}, "
-        f"{total:.0f} s in all.",
+        f"{total:.0f} s in all; load average {load} at the start, {load_average()} at the end.",
         "",
         f"machine: {machine}",
         "",
@@ -288,7 +295,7 @@ def main(argv: Sequence[str] | None = None, benchmarks: Sequence[Benchmark] = BE
         )
     machine = machine_line(args.pg_url if needs_pg else "")
     print(f"machine: {machine}", flush=True)
-    when = datetime.now(UTC)
+    when, load = datetime.now(UTC), load_average()
     results = []
     for benchmark in chosen:
         shown = " ".join(benchmark.command(smoke=args.smoke, pg_url="…"))  # no password
@@ -297,7 +304,7 @@ def main(argv: Sequence[str] | None = None, benchmarks: Sequence[Benchmark] = BE
         results.append(result)
         print(f"=== {benchmark.name}: exit {result.returncode} → {VERDICTS[result.status]}"
               f" ({result.seconds:.0f} s)", flush=True)  # fmt: skip
-    report = summary(results, machine, smoke=args.smoke, when=when)
+    report = summary(results, machine, smoke=args.smoke, when=when, load=load)
     args.out.write_text(report, encoding="utf-8")
     print(f"\n{report}\nwritten to {args.out}")
     return overall(results)
