@@ -38,6 +38,7 @@ from types import FrameType
 from typing import Any
 
 import requests
+from benchkit import Row, add_smoke, apply_sizes, exit_status, print_table
 from benchload import ItemFacts, PushResult, Signer, Workload, load_items, push
 from benchnodes import (
     MemoryWatch,
@@ -65,13 +66,18 @@ FEED_CHANGE_TARGET = 8 * 1024  # bytes on the wire
 RSS_TARGET_MB = 120
 
 
-@dataclass(frozen=True)
-class Row:
-    metric: str
-    value: str
-    target: str
-    ok: bool
-    note: str = ""
+#: The rows of the table, in order (tests/bench checks that each one is printed).
+METRICS = (
+    "push, loopback",
+    "push, 300 ms RTT proxy",
+    "hub ingest / executemany",
+    "one catalog change, wire bytes",
+    "nothing new → 304",
+    "hub web worker RSS (peak)",
+    "town web worker RSS (peak)",
+)
+FULL = {"events": 10_000, "batch": 1000, "repeat": 3}
+SMOKE = {"events": 200, "batch": 100, "repeat": 1}
 
 
 # --------------------------------------------------------------------------- arguments
@@ -81,9 +87,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="sanji sync v1 benchmark (real processes on 127.0.0.1)"
     )
-    parser.add_argument("--events", type=int, default=10_000, help="events per push run")
+    parser.add_argument("--events", type=int, help="events per push run (10,000)")
     parser.add_argument(
-        "--batch", type=int, default=1000, help="events per request (≤ 5000; the client default)"
+        "--batch", type=int, help="events per request (≤ 5000; 1000, the client default)"
     )
     parser.add_argument("--concurrency", type=int, default=2, help="batches in flight, loopback")
     parser.add_argument(
@@ -102,10 +108,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="cap the materials listed per 'submitted' event (default: all, as file_case)",
     )
     parser.add_argument(
-        "--repeat", type=int, default=3, help="runs of each push measurement (median judged)"
+        "--repeat", type=int, help="runs of each push measurement (median judged; 3)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary data and logs")
-    args = parser.parse_args(argv)
+    add_smoke(parser, SMOKE)
+    args = apply_sizes(parser.parse_args(argv), FULL, SMOKE)
     if not 1 <= args.batch <= 5000:
         parser.error("--batch must be between 1 and 5000 (the hub's limit)")
     if args.events < 1 or args.repeat < 1 or args.concurrency < 1 or args.delayed_concurrency < 1:
@@ -520,17 +527,7 @@ def print_report(
         f" B/event; master feed first pull {feed.full_changes:,} changes, "
         f"{feed.full_bytes / 1024:,.0f} KB, {feed.full_seconds:.1f} s"
     )
-    print()
-    header = ("metric", "value", "target", "ok", "detail")
-    table = [header] + [
-        (r.metric, r.value, r.target, "yes" if r.ok else "NO", r.note) for r in rows
-    ]
-    widths = [max(len(row[i]) for row in table) for i in range(4)]
-    for i, row in enumerate(table):
-        cells = [row[c].ljust(widths[c]) for c in range(4)]
-        print(" | ".join(cells) + " | " + row[4])
-        if i == 0:
-            print("-+-".join("-" * w for w in widths) + "-+-" + "-" * 20)
+    print_table(rows)
     print()
     missed = [r.metric for r in rows if not r.ok]
     print("all targets met" if not missed else "MISSED: " + ", ".join(missed))
@@ -570,7 +567,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows = build_rows(loopback, delayed, direct, feed, memory)
         mean = sum(len(json.dumps(e, ensure_ascii=False).encode()) for e in wire) / len(wire)
         print_report(args, rows, loopback, feed, rtt, mean)
-        return 0 if all(r.ok for r in rows) else 1
+        return exit_status(rows)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -1,0 +1,1 @@
+"""Tests of the benchmarks in bench/: they run, and their tables are complete."""
