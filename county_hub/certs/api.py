@@ -60,6 +60,9 @@ def get_certificate(identifier: str) -> dict[str, Any]:
         raise NotFound(detail=f"证照 {identifier} 不存在")
     data = services.record(cert)
     data["holder_code"] = mask_id_number(cert.holder_code)
+    # The signed QR payload encodes the full holder code: the registry view leaves it out
+    # (the holder's own copy and purpose-bound look-ups carry it).
+    data.pop("payload", None)
     return data
 
 
