@@ -26,6 +26,15 @@ GENESIS = "0" * 64
 Problem = Literal["gap", "rewritten", "broken_link", "fork"]
 
 
+class Head(Protocol):
+    """What the next entry needs of the one before it (an entry or an anchor)."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def hash(self) -> str: ...
+
+
 class Linked(Protocol):
     """What :func:`check_chain` reads of an entry."""
 
@@ -45,7 +54,7 @@ def content_hash(content: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(content)).hexdigest()
 
 
-def next_link(prev: Linked | None) -> tuple[int, str]:
+def next_link(prev: Head | None) -> tuple[int, str]:
     """``(seq, prev_hash)`` of the entry that follows ``prev`` (None: the first entry)."""
     return (1, GENESIS) if prev is None else (prev.seq + 1, prev.hash)
 
