@@ -19,6 +19,7 @@ from shared.certwork.schemas import UsageArgsSchema
 from shared.certwork.services import holder_key
 from shared.errors import NotFound
 from shared.ids.masking import mask_id_number
+from shared.web.audit import audit
 from shared.web.context import current_actor, current_tier, db_session
 from shared.web.smorest import Blueprint
 
@@ -60,6 +61,7 @@ def get_certificate(identifier: str) -> dict[str, Any]:
         raise NotFound(detail=f"证照 {identifier} 不存在")
     data = services.record(cert)
     data["holder_code"] = mask_id_number(cert.holder_code)
+    audit("cert.view", identifier, commit=True)
     return data
 
 

@@ -203,6 +203,14 @@ def parse_moment(text: str, *, end_of_day: bool = False) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=CHINA_TZ)
 
 
+def search_args(args: dict[str, Any]) -> dict[str, Any]:
+    """:func:`search`'s arguments from a query string's (dates parsed; InvalidInput)."""
+    out = dict(args)
+    out["since"] = parse_moment(args["since"]) if args.get("since") else None
+    out["until"] = parse_moment(args["until"], end_of_day=True) if args.get("until") else None
+    return out
+
+
 def entry_record(row: AuditRow) -> dict[str, Any]:
     """An entry as the API and the page show it (the subject's hash is left out)."""
     return {
