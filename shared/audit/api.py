@@ -16,9 +16,9 @@ from shared.audit import services
 from shared.audit.schemas import (
     AuditPageSchema,
     AuditQueryArgsSchema,
-    VerifySchema,
-    WhoLookedRequestSchema,
-    WhoLookedSchema,
+    AuditVerifySchema,
+    AuditWhoLookedRequestSchema,
+    AuditWhoLookedSchema,
 )
 from shared.web.audit import audit
 from shared.web.context import current_actor, current_tier, db_session
@@ -42,7 +42,7 @@ def list_entries(args: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/verify")
 @blp.auth_required
-@blp.response(200, VerifySchema)
+@blp.response(200, AuditVerifySchema)
 @blp.alt_response(403, description="本账号不能查阅审计日志")
 def verify() -> dict[str, Any]:
     """Check every node's hash chain held here (from its last seal to its head)"""
@@ -54,8 +54,8 @@ def verify() -> dict[str, Any]:
 
 @blp.route("/who-looked", methods=["POST"])
 @blp.auth_required
-@blp.arguments(WhoLookedRequestSchema)
-@blp.response(200, WhoLookedSchema)
+@blp.arguments(AuditWhoLookedRequestSchema)
+@blp.response(200, AuditWhoLookedSchema)
 @blp.alt_response(403, description="仅县级管理员或督查人员可查询")
 def who_looked(body: dict[str, str]) -> dict[str, Any]:
     """Who used a person's data: certificate uses and case views, from every node (masked)"""

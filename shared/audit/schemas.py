@@ -44,7 +44,7 @@ class AuditPageSchema(ma.Schema):
     total = ma.fields.Integer()
 
 
-class NodeVerdictSchema(ma.Schema):
+class AuditNodeVerdictSchema(ma.Schema):
     node = ma.fields.String()
     intact = ma.fields.Boolean()
     checked = ma.fields.Integer()
@@ -53,17 +53,17 @@ class NodeVerdictSchema(ma.Schema):
     reason = ma.fields.String()
 
 
-class VerifySchema(ma.Schema):
+class AuditVerifySchema(ma.Schema):
     intact = ma.fields.Boolean(required=True)
     checked = ma.fields.Integer(required=True)
     first_bad = ma.fields.Integer(
         allow_none=True, metadata={"description": "第一个出错节点的第一条出错序号"}
     )
     first_bad_node = ma.fields.String(allow_none=True)
-    nodes = ma.fields.List(ma.fields.Nested(NodeVerdictSchema))
+    nodes = ma.fields.List(ma.fields.Nested(AuditNodeVerdictSchema))
 
 
-class WhoLookedRequestSchema(ma.Schema):
+class AuditWhoLookedRequestSchema(ma.Schema):
     holder = ma.fields.String(
         required=True,
         validate=ma.validate.Length(min=15, max=18),
@@ -71,7 +71,7 @@ class WhoLookedRequestSchema(ma.Schema):
     )
 
 
-class WhoLookedItemSchema(ma.Schema):
+class AuditWhoLookedItemSchema(ma.Schema):
     at = ma.fields.String()
     node = ma.fields.String()
     actor = ma.fields.String()
@@ -82,6 +82,6 @@ class WhoLookedItemSchema(ma.Schema):
     purpose = ma.fields.String()
 
 
-class WhoLookedSchema(ma.Schema):
+class AuditWhoLookedSchema(ma.Schema):
     holder = ma.fields.String(metadata={"description": "脱敏后的代码"})
-    items = ma.fields.List(ma.fields.Nested(WhoLookedItemSchema))
+    items = ma.fields.List(ma.fields.Nested(AuditWhoLookedItemSchema))

@@ -1,0 +1,1 @@
+"""Security: audit log, access rules."""
