@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from shared.accounts.models import Role
@@ -43,6 +43,16 @@ MAX_PER_PAGE = 200
 
 #: (database, node) -> the last entry this process appended: saves a SELECT per write.
 _HEADS: dict[tuple[str, str], ChainAnchor] = {}
+
+# Built once: constructing ORM statements per write cost more than executing them.
+_HEAD = cast(Table, AuditHead.__table__)
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.node == bindparam("h_node"))
+    .where(_HEAD.c.seq == bindparam("old_seq"), _HEAD.c.hash == bindparam("old_hash"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+_INSERT_ROW = insert(cast(Table, AuditRow.__table__))
 
 
 def subject_ref(id_type: str, id_number: str, *, county: str) -> str:
@@ -93,20 +103,20 @@ def record(
     key = (_db_key(session), node)
     cached = _HEADS.get(key)
     entry = None
+    connection = session.connection()
     if cached is not None:
         entry = AuditEntry.following(cached, **fields)
-        moved = session.execute(
-            update(AuditHead)
-            .where(AuditHead.node == node, AuditHead.seq == cached.seq)
-            .where(AuditHead.hash == cached.hash)
-            .values(seq=entry.seq, hash=entry.hash)
+        moved = connection.execute(
+            _MOVE_HEAD,
+            {"h_node": node, "old_seq": cached.seq, "old_hash": cached.hash}
+            | {"new_seq": entry.seq, "new_hash": entry.hash},
         )
-        if getattr(moved, "rowcount", 0) != 1:
+        if moved.rowcount != 1:
             entry = None  # another worker appended (or our last write was rolled back)
     if entry is None:
         entry = _append_after_locked_head(session, node, fields)
-    session.execute(
-        insert(AuditRow).values(**_row_values(entry), acked=acked, received_at=fields["at"])
+    connection.execute(
+        _INSERT_ROW, {**_row_values(entry), "acked": acked, "received_at": fields["at"]}
     )
     _HEADS[key] = ChainAnchor(entry.seq, entry.hash)
     return entry
