@@ -37,6 +37,7 @@ from county_hub.ratings.relay import file_complaint_for_node
 from county_hub.supervision.api import blp as supervision
 from county_hub.supervision.api import reports
 from shared.sync.api import peers_blp
+from shared.web import audit
 from shared.web.app import build_app
 from shared.web.common import TierHooks, register_case_work
 from shared.web.smorest import Api
@@ -48,6 +49,22 @@ HUB_HOOKS = TierHooks(
     complaint_peer=file_complaint_for_node,
     after_case_change=after_case_change,
 )
+
+
+#: Blueprints whose successful writes are audited once per request (shared.web.audit).
+HUB_CHANGES = {
+    "catalog": "catalog.change",
+    "catalogedit": "catalog.change",
+    "delegations": "delegation.change",
+    "delegationpages": "delegation.change",
+    "accounts": "account.change",
+    "calendar_admin": "admin.change",
+    "regions": "admin.change",
+    "departments": "admin.change",
+    "packages": "admin.change",
+    "hubpackages": "admin.change",
+    "certificate_registry": "cert.change",
+}
 
 
 def register(app: Flask, api: Api) -> None:
@@ -70,6 +87,7 @@ def register(app: Flask, api: Api) -> None:
     api.register_blueprint(packages, url_prefix="/api/v1/packages")
     api.register_blueprint(appointments_blp, url_prefix="/api/v1/appointments")
     api.register_blueprint(inspections_blp, url_prefix="/api/v1/inspections")
+    audit.init_app(app, HUB_CHANGES)
     pages.init_app(app)
     supervision_pages.init_app(app)
     package_pages.init_app(app)

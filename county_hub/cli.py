@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 
 import click
@@ -11,6 +12,7 @@ from tqdm import tqdm
 from county_hub import create_app
 from county_hub.config import PREFIX, SETTINGS
 from county_hub.jobs import hub_jobs
+from shared.audit.services import record
 from shared.tiercli import tier_group
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -165,5 +167,18 @@ def monthly_report(month: str | None, out: Path | None) -> None:
             calendar=load_calendar(session),
             county_name=str(app.config["COUNTY_NAME"]),
         )
+        if app.config["AUDIT_ENABLED"]:
+            # A report run from the shell has no login: the operating-system user is named.
+            record(
+                session,
+                node=tier.node_code,
+                clock=tier.clock,
+                actor=f"cli:{getpass.getuser()}",
+                role="",
+                action="export",
+                target=target.name,
+                detail=f"按月通报 {period.month} XLSX",
+                acked=True,
+            )
     book.save(target)
     click.echo(f"已生成 {period.label} 按月通报：{target}（{len(book.sheetnames)} 个工作表）")

@@ -10,6 +10,7 @@ from flask import Flask
 
 from county_hub.certs.services import issue_due
 from county_hub.ratings.jobs import JOBS as rating_jobs
+from shared.audit.jobs import JOBS as audit_jobs
 from shared.casework.jobs import refresh_cases, terminate_overdue
 from shared.db import unit_of_work
 from shared.sync.scheduler import JobSpec
@@ -30,4 +31,5 @@ def hub_jobs(app: Flask) -> list[JobSpec]:
         JobSpec("cases.terminate_overdue", 3600.0, terminate_overdue),
         JobSpec("certificates.issue_due", 5.0, issue_certificates),
         *rating_jobs,
+        *audit_jobs,
     ]

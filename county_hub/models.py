@@ -15,6 +15,7 @@ from county_hub.org.models import Department, Region
 from county_hub.packages.models import Package, PackageApplication, PackageChild, PackageItem
 from county_hub.ratings.models import Complaint, Rating, RectificationTask
 from shared.accounts.models import Account
+from shared.audit.models import AuditAlert, AuditHead, AuditRow, AuditSegment
 from shared.calendar_store import CalendarYear
 from shared.certwork.models import CertUsageRow, UsageAlert
 from shared.db import CommonBase
@@ -39,6 +40,10 @@ __all__ = [
     "Appointment",
     "AppointmentSchedule",
     "AppointmentSlot",
+    "AuditAlert",
+    "AuditHead",
+    "AuditRow",
+    "AuditSegment",
     "Base",
     "BatchItem",
     "BatchTown",

@@ -36,6 +36,8 @@ COMMON_SETTINGS: Sequence[Setting] = (
     Setting("NODE_CODE", "", "str: region code of this node (6, 9 or 12 digits)"),
     Setting("TOKEN_MAX_AGE", 12 * 3600, "int: seconds an API token stays valid"),
     Setting("LOG_LEVEL", "INFO", "str: DEBUG, INFO, WARNING or ERROR"),
+    Setting("AUDIT_ENABLED", True, "bool: write the audit log (off only to benchmark its cost)"),
+    Setting("AUDIT_RETENTION_DAYS", 183, "int: days audit entries are kept once sealed (≥ 180)"),
     Setting("MAX_CONTENT_LENGTH", 16 * 1024 * 1024, "int: largest request body in bytes (413)"),
     Setting(
         "COOKIE_SECURE", True, "bool: session cookie only over HTTPS (off for the plain-HTTP demo)"

@@ -24,6 +24,7 @@ from county_hub.catalog.schemas import (
 from shared.accounts.models import Role
 from shared.accounts.services import require_role
 from shared.errors import NotFound
+from shared.web.audit import audit
 from shared.web.context import current_actor, current_tier, db_session, load_actor
 from shared.web.smorest import Blueprint
 
@@ -187,6 +188,7 @@ def export(args: dict[str, Any]) -> Response:
     require_role(current_actor(), Role.ADMIN, Role.SUPERVISOR, action="导出事项目录")
     fmt = args["format"]
     payload, mimetype, filename = export_catalog(db_session(), fmt)
+    audit("export", filename, detail=f"事项目录 {fmt.upper()}", commit=True)
     return Response(
         payload,
         mimetype=mimetype,

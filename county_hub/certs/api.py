@@ -19,6 +19,7 @@ from shared.certwork.schemas import UsageArgsSchema
 from shared.certwork.services import holder_key
 from shared.errors import NotFound
 from shared.ids.masking import mask_id_number
+from shared.web.audit import audit
 from shared.web.context import current_actor, current_tier, db_session
 from shared.web.smorest import Blueprint
 
@@ -63,6 +64,7 @@ def get_certificate(identifier: str) -> dict[str, Any]:
     # The signed QR payload encodes the full holder code: the registry view leaves it out
     # (the holder's own copy and purpose-bound look-ups carry it).
     data.pop("payload", None)
+    audit("cert.view", identifier, commit=True)
     return data
 
 

@@ -10,6 +10,7 @@ from shared.casework import services
 from shared.casework.context import acked, after_change, catalog, warn_days
 from shared.casework.schemas import ActionSchema, CaseQueryArgsSchema, NewCaseSchema
 from shared.sync.store import refresh_projections
+from shared.web.audit import audit, subject_of
 from shared.web.context import current_actor, current_tier, db_session
 from shared.web.smorest import Blueprint
 
@@ -43,6 +44,7 @@ def file_case(data: dict[str, Any]) -> dict[str, Any]:
         clock=tier.clock,
         acked=acked(),
     )
+    audit("case.file", state.case_no, subject=subject_of(state.applicant))
     session.commit()
     return _out(state)
 
@@ -60,6 +62,8 @@ def list_cases(args: dict[str, Any]) -> dict[str, Any]:
     if refresh_projections(session, clock=tier.clock, limit=500):
         session.commit()
     overdue = args.pop("overdue", False)
+    # A list shows masked rows only: it is no view of anyone's personal data and is not
+    # audited (opening a case is) — a list stays a read with no write transaction.
     return services.list_cases(
         session, actor=actor, **args, overdue_on=tier.clock.today() if overdue else None
     )
@@ -84,6 +88,7 @@ def get_case(case_no: str) -> dict[str, Any]:
     data["time_limit"] = time_limit(
         state, calendar, current_tier().clock.today(), warn_days=warn_days()
     ).to_dict()
+    audit("case.view", state.case_no, subject=subject_of(state.applicant), commit=True)
     return data
 
 
@@ -107,5 +112,6 @@ def act(data: dict[str, Any], case_no: str) -> dict[str, Any]:
         acked=acked(),
     )
     state = after_change(session, state)
+    audit("case.act", case_no, subject=subject_of(state.applicant), detail=data["action"])
     session.commit()
     return _out(state)

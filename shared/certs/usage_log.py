@@ -4,6 +4,8 @@ Each node numbers its entries 1, 2, 3 … and each entry's ``hash`` is SHA-256 o
 canonical JSON of all its other fields, ``prev_hash`` (the previous entry's hash; 64
 zeros for entry 1) included. The hub keeps, per node, the last ``(seq, hash)`` it
 accepted (the anchor) and checks every new batch against it with :func:`check_chain`.
+The chain itself (hashing, linking, checking) is :mod:`shared.chain`, which the audit log
+uses too; this module adds what an entry of the usage log holds.
 
 Holder codes are never stored in clear. An entry about a holder (a look-up by ID
 number or credit code) keeps ``holder_ref``, an HMAC-SHA256 of the code under the
@@ -19,22 +21,31 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal, NoReturn
 
-from shared.canonical import canonical_json
+from shared.chain import GENESIS, ChainAnchor, ChainReport, Problem, check_chain, content_hash
+from shared.chain import next_link as _next_link
 from shared.clock import to_china
 from shared.errors import InvalidInput, InvalidParam
 from shared.ids.masking import mask_id_number
 
 Action = Literal["lookup", "verify", "view"]
 ACTION_LABELS: dict[str, str] = {"lookup": "查询", "verify": "核验", "view": "查看"}
-#: ``prev_hash`` of a node's first entry.
-GENESIS = "0" * 64
-
-Problem = Literal["gap", "rewritten", "broken_link", "fork"]
+__all__ = [
+    "ACTION_LABELS",
+    "GENESIS",
+    "ChainAnchor",
+    "ChainReport",
+    "Problem",
+    "UsageEntry",
+    "UsageFields",
+    "chain_entry",
+    "check_chain",
+    "holder_ref",
+]
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -106,7 +117,7 @@ class UsageEntry:
 
     def expected_hash(self) -> str:
         """SHA-256 (hex) over the canonical JSON of :meth:`content`."""
-        return hashlib.sha256(canonical_json(self.content())).hexdigest()
+        return content_hash(self.content())
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (the content plus ``hash``)."""
@@ -165,104 +176,6 @@ def chain_entry(prev: UsageEntry | None, fields: UsageFields) -> UsageEntry:
         _bad("certificate", "应写明所用证照或持证主体")
     if not fields.case_no.strip() or not fields.purpose.strip():
         _bad("purpose", "用证应写明办件编号与用证事由")
-    draft = UsageEntry(
-        **asdict(fields),
-        seq=1 if prev is None else prev.seq + 1,
-        prev_hash=GENESIS if prev is None else prev.hash,
-        hash="",
-    )
+    seq, prev_hash = _next_link(prev)
+    draft = UsageEntry(**asdict(fields), seq=seq, prev_hash=prev_hash, hash="")
     return UsageEntry(**{**asdict(draft), "hash": draft.expected_hash()})
-
-
-@dataclass(frozen=True)
-class ChainAnchor:
-    """The last entry of a node's log that the hub has accepted."""
-
-    seq: int
-    hash: str
-
-
-@dataclass(frozen=True)
-class ChainReport:
-    """What :func:`check_chain` found; ``head`` is the new anchor when ``ok``."""
-
-    ok: bool
-    reason: str
-    problem: Problem | None = None
-    first_bad_seq: int | None = None
-    checked: int = 0
-    head: ChainAnchor | None = None
-
-
-def check_chain(entries: Sequence[UsageEntry], anchor: ChainAnchor | None = None) -> ChainReport:
-    """Check a node's entries in order, stopping at the first fault.
-
-    Without ``anchor`` the entries must be the whole log, from seq 1. With it they may
-    be the whole log, a part overlapping the anchor or only what follows it; what the
-    hub accepted must match (or be joined) unchanged, or the report says ``fork``. Faults:
-    ``gap`` (a seq missing, repeated or out of order), ``rewritten`` (an entry's hash
-    does not match its content), ``broken_link`` (``prev_hash`` is not the previous
-    entry's hash), ``fork`` (the chain disagrees with, or stops before, the anchor).
-    """
-    if not entries:
-        head = anchor
-        return ChainReport(True, "没有新的条目", head=head)
-
-    def fail(problem: Problem, seq: int, reason: str, checked: int) -> ChainReport:
-        return ChainReport(False, f"第 {seq} 条：{reason}", problem, seq, checked)
-
-    first = entries[0]
-    if anchor is not None and first.seq == anchor.seq + 1:
-        prev_seq, prev_hash = anchor.seq, anchor.hash
-    elif anchor is not None and first.seq > anchor.seq + 1:
-        return fail("gap", anchor.seq + 1, f"缺少中心已确认的第 {anchor.seq} 条之后的条目", 0)
-    elif anchor is not None and first.seq <= anchor.seq:
-        # A resend overlapping what the hub has: the entry at the anchor must match.
-        prev_seq, prev_hash = first.seq - 1, first.prev_hash
-    elif first.seq == 1:
-        prev_seq, prev_hash = 0, GENESIS
-    else:
-        return fail("gap", 1, f"日志应从第 1 条开始，实际从第 {first.seq} 条开始", 0)
-
-    for checked, entry in enumerate(entries):
-        if entry.seq != prev_seq + 1:
-            if entry.seq > prev_seq + 1:
-                missing = f"{prev_seq + 1}–{entry.seq - 1}" if entry.seq > prev_seq + 2 else ""
-                reason = f"缺少第 {missing or prev_seq + 1} 条"
-            else:
-                reason = f"序号重复或倒退（在第 {prev_seq} 条之后出现第 {entry.seq} 条）"
-            return fail("gap", prev_seq + 1, reason, checked)
-        if entry.node != first.node:
-            return fail(
-                "broken_link", entry.seq, f"条目属于节点 {entry.node}，不是 {first.node}", checked
-            )
-        if entry.hash != entry.expected_hash():
-            return fail("rewritten", entry.seq, "内容与其哈希不符，条目被改写", checked)
-        if entry.prev_hash != prev_hash:
-            if anchor is not None and prev_seq == anchor.seq:
-                return fail(
-                    "fork",
-                    entry.seq,
-                    f"没有接在中心已确认的第 {anchor.seq} 条之后，日志出现分叉",
-                    checked,
-                )
-            return fail("broken_link", entry.seq, "前序哈希与上一条不符，链条断裂", checked)
-        if anchor is not None and entry.seq == anchor.seq and entry.hash != anchor.hash:
-            return fail(
-                "fork", entry.seq, "与中心已确认的同一条目不同，日志被改写后重新计算", checked
-            )
-        prev_seq, prev_hash = entry.seq, entry.hash
-
-    if anchor is not None and prev_seq < anchor.seq:
-        return fail(
-            "fork",
-            prev_seq + 1,
-            f"日志只到第 {prev_seq} 条，短于中心已确认的第 {anchor.seq} 条（被截断）",
-            len(entries),
-        )
-    return ChainReport(
-        True,
-        f"日志完整：共核对 {len(entries)} 条，至第 {prev_seq} 条",
-        checked=len(entries),
-        head=ChainAnchor(prev_seq, prev_hash),
-    )

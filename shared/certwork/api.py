@@ -15,6 +15,7 @@ from flask import current_app, request
 
 from shared.certwork import services
 from shared.certwork.schemas import LookupArgsSchema, VerifySchema
+from shared.web.audit import audit, subject_of
 from shared.web.context import current_actor, current_tier, db_session
 from shared.web.pages import limiter
 from shared.web.smorest import Blueprint
@@ -54,6 +55,7 @@ def verify(data: dict[str, Any]) -> dict[str, Any]:
         county=_county(),
         acked=tier.name == "hub",
     )
+    audit("cert.verify", data["case_no"] or "", detail=verdict.identifier or "")
     session.commit()
     return services.verdict_record(verdict)
 
@@ -80,5 +82,11 @@ def lookup(args: dict[str, Any]) -> dict[str, Any]:
     args["holder_type"] = str(state.applicant.get("id_type", "111"))
     find = current_app.extensions["sanji.cert_lookup"]
     rows = find(session, actor, args, tier=tier)
+    audit(
+        "cert.lookup",
+        args["case_no"],
+        subject=subject_of(state.applicant),
+        detail=f"查到 {len(rows)} 本证照",
+    )
     session.commit()
     return {"items": services.masked_rows(rows, actor), "case_no": args["case_no"]}

@@ -16,6 +16,7 @@ from shared.certwork import services
 from shared.certwork.schemas import LookupArgsSchema, VerifySchema
 from shared.errors import DomainError, flatten_messages
 from shared.ids.masking import mask_id_number
+from shared.web.audit import audit, subject_of
 from shared.web.context import current_tier, db_session, require_login
 
 bp = Blueprint("certpages", __name__, template_folder="templates")
@@ -67,6 +68,7 @@ def verify_page() -> Any:
             db.rollback()
             errors = {"_form": err.detail}
         else:
+            audit("cert.verify", data["case_no"] or "", detail=found.identifier or "")
             db.commit()
             verdict = services.verdict_record(found)
     status = 422 if errors else 200
@@ -104,6 +106,12 @@ def lookup_page() -> Any:
             db.rollback()
             errors = {"_form": err.detail}
         else:
+            audit(
+                "cert.lookup",
+                args["case_no"],
+                subject=subject_of(state.applicant),
+                detail=f"查到 {len(found)} 本证照",
+            )
             db.commit()
             items = services.masked_rows(found, actor)
     status = 422 if errors else 200

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask
 
+from shared.audit.jobs import JOBS as audit_jobs
 from shared.casework.jobs import refresh_cases, terminate_overdue
 from shared.db import unit_of_work
 from shared.log import get_logger
@@ -89,4 +90,5 @@ def node_jobs(app: Flask) -> list[JobSpec]:
         JobSpec("sync.watch_requests", 1.0, watch_requests),
         JobSpec("cases.refresh_projections", 1.0, refresh_cases),
         JobSpec("cases.terminate_overdue", 3600.0, terminate_overdue),
+        *audit_jobs,
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import DeclarativeBase
 
+import shared.audit.models
 import shared.certwork.models
 import shared.node.replica.models
 import shared.sync.models  # noqa: F401  (registers the case and sync tables)

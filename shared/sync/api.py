@@ -19,6 +19,7 @@ from flask import Response, current_app, request
 
 from shared.accounts.models import Role
 from shared.accounts.services import require_role
+from shared.audit import sync as audit_sync
 from shared.cases.events import loads_strict
 from shared.certwork.forward import check_peer_request
 from shared.errors import Conflict, InvalidInput, InvalidParam
@@ -185,6 +186,24 @@ def push_usage() -> Response:
     session.commit()
     has_upstream = state.get(session, "upstream") is not None
     reply = usage.receive(session, peer.node, _json_body(_body()), acked=not has_upstream)
+    session.commit()
+    return _respond(reply)
+
+
+@peers_blp.route("/audit", methods=["POST"])
+def push_audit() -> Response:
+    """Take a node's audit log entries; the hash chain is checked per node, a bad batch refused"""
+    session = db_session()
+    peer = _peer(request.get_data(cache=True))
+    session.commit()
+    has_upstream = state.get(session, "upstream") is not None
+    reply = audit_sync.receive(
+        session,
+        peer.node,
+        _json_body(_body()),
+        acked=not has_upstream,
+        clock=current_tier().clock,
+    )
     session.commit()
     return _respond(reply)
 

@@ -19,6 +19,7 @@ import requests
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared.audit import sync as audit_sync
 from shared.cases import Event
 from shared.clock import Clock
 from shared.db import unit_of_work
@@ -365,11 +366,26 @@ class SyncClient:
             if done["usage_sent"] < usage.BATCH or done["usage_refused"]:
                 return totals
 
+    def push_audit(self) -> dict[str, int]:
+        """Send the audit log (ours and what we relay) to be chain-checked upstream."""
+
+        def call(path: str, body: Any) -> Any:
+            return self._call("POST", path, body=body).json()
+
+        totals = {"audit_sent": 0, "audit_refused": 0}
+        while True:
+            with unit_of_work(self.sessions) as session:
+                done = audit_sync.push(session, call)
+            totals = {k: totals[k] + done[k] for k in totals}
+            if done["audit_sent"] < audit_sync.BATCH or done["audit_refused"]:
+                return totals
+
     def run_once(self) -> dict[str, Any]:
-        """One full cycle: master down, events and usage log up, events down."""
+        """One full cycle: master down, events, usage and audit logs up, events down."""
         master = self.pull_master()
         pushed = self.push()
         pushed |= self.push_usage()
+        pushed |= self.push_audit()
         pulled = self.pull_events()
         with unit_of_work(self.sessions) as session:
             state.put(session, "last_success", self.clock.now().isoformat())

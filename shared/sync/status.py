@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from shared.audit.sync import alerts as audit_alerts
 from shared.sync import state
 from shared.sync.models import CaseEventRow, MasterChange, Peer, QuarantinedEvent
 from shared.tier import Tier
@@ -83,10 +84,19 @@ def node_board(session: Session, tier: Tier) -> list[dict[str, Any]]:
     for alert in alerts(session):
         row_code = next((r["node"] for r in board if alert.node.startswith(r["node"])), alert.node)
         raised.setdefault(row_code, []).append(f"{alert.node} 第 {alert.seq} 条：{alert.reason}")
+    audit_raised: dict[str, list[str]] = {}
+    for found in audit_alerts(session):
+        row_code = next((r["node"] for r in board if found.node.startswith(r["node"])), found.node)
+        audit_raised.setdefault(row_code, []).append(
+            f"{found.node} 第 {found.seq} 条：{found.reason}"
+        )
     for row in board:
         row["usage_alerts"] = raised.get(row["node"], [])
         if row["usage_alerts"]:
             row["state"] = "用证日志异常"
+        row["audit_alerts"] = audit_raised.get(row["node"], [])
+        if row["audit_alerts"]:
+            row["state"] = "审计日志异常"
     return board
 
 

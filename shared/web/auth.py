@@ -6,7 +6,8 @@ import marshmallow as ma
 from flask import current_app
 
 from shared.accounts.models import Role
-from shared.accounts.services import authenticate, issue_token
+from shared.accounts.services import issue_token
+from shared.web.audit import audited_login
 from shared.web.context import db_session
 from shared.web.smorest import Blueprint
 
@@ -33,7 +34,7 @@ class TokenSchema(ma.Schema):
 @blp.alt_response(401, description="用户名或密码错误")
 def token(body: dict[str, str]) -> dict[str, object]:
     """Exchange a username and password for a bearer token"""
-    account = authenticate(db_session(), body["username"], body["password"])
+    account = audited_login(db_session(), body["username"], body["password"])
     return {
         "token": issue_token(current_app.config["SECRET_KEY"], account),
         "token_type": "Bearer",

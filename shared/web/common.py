@@ -1,4 +1,4 @@
-"""The case work every tier serves, registered in one place: cases, certificates, sync.
+"""The case work every tier serves, registered in one place: cases, certificates, sync, audit.
 
 A tier passes what differs (its catalog, how it answers certificate look-ups and
 complaints, what it does after a case changes); the blueprints are the same everywhere.
@@ -12,6 +12,9 @@ from typing import Any
 
 from flask import Flask
 
+from shared.audit import pages as audit_pages
+from shared.audit.api import blp as audit_api
+from shared.audit.retention import check_retention
 from shared.casework import pages as case_pages
 from shared.casework.api import blp as cases_api
 from shared.certwork import pages as cert_pages
@@ -43,5 +46,8 @@ def register_case_work(app: Flask, api: Api, hooks: TierHooks) -> None:
     api.register_blueprint(cases_api, url_prefix="/api/v1/cases")
     api.register_blueprint(certificates_api, url_prefix="/api/v1/certificates")
     api.register_blueprint(sync_api, url_prefix="/api/v1/sync")
-    for module in (case_pages, cert_pages, feedback_pages, sync_pages):
+    # Refuse to start with a retention below the legal six months.
+    check_retention(app.config["AUDIT_RETENTION_DAYS"])
+    api.register_blueprint(audit_api, url_prefix="/api/v1/audit")
+    for module in (case_pages, cert_pages, feedback_pages, sync_pages, audit_pages):
         app.register_blueprint(module.bp)

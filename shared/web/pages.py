@@ -25,9 +25,9 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response
 
-from shared.accounts.services import authenticate
 from shared.clock import to_china
 from shared.errors import Unauthenticated
+from shared.web.audit import audited_login
 from shared.web.context import db_session, page_actor, unit_names
 
 bp = Blueprint("pages", __name__)
@@ -90,7 +90,7 @@ def login() -> str | Response:
     username = request.form.get("username", "").strip()
     if request.method == "POST":
         try:
-            account = authenticate(db_session(), username, request.form.get("password", ""))
+            account = audited_login(db_session(), username, request.form.get("password", ""))
         except Unauthenticated as err:
             error = err.detail
         else:

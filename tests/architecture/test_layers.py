@@ -25,6 +25,7 @@ CORE_MODULES = (
     "shared.authority",
     "shared.calendar",
     "shared.canonical",
+    "shared.chain",
     "shared.cases",
     "shared.certs",
     "shared.clock",
