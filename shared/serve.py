@@ -27,10 +27,8 @@ class MaskingLogger(Logger):  # type: ignore[misc]  # gunicorn ships no type hin
 
     def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
         found: dict[str, Any] = super().atoms(resp, req, environ, request_time)
-        for key in ("r", "U", "q", "f"):
-            if isinstance(found.get(key), str):
-                found[key] = mask_text(found[key])
-        return found
+        # Every field, not a chosen few: a format may log a header or an environ value too.
+        return {k: mask_text(v) if isinstance(v, str) else v for k, v in found.items()}
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
