@@ -99,6 +99,15 @@ def fingerprint(public_b64: str) -> str:
     return ":".join(digest[i : i + 4] for i in range(0, 16, 4))
 
 
+def normalise_fingerprint(text: str) -> str:
+    """A fingerprint as typed by an operator (any case, spaces, with or without colons)
+    in the form :func:`fingerprint` prints, or '' when it cannot be one."""
+    digits = "".join(ch for ch in text.lower() if ch not in ": -")
+    if len(digits) != 16 or any(ch not in "0123456789abcdef" for ch in digits):
+        return ""
+    return ":".join(digits[i : i + 4] for i in range(0, 16, 4))
+
+
 # --------------------------------------------------------------------------- requests
 
 
