@@ -25,7 +25,15 @@ from shared.db import unit_of_work
 from shared.log import get_logger
 from shared.node.replica.services import apply_changes
 from shared.sync import state
-from shared.sync.crypto import NodeKey, fingerprint, normalise_fingerprint, sign_request
+from shared.sync.crypto import (
+    H_NONCE,
+    H_REPLY_SIG,
+    NodeKey,
+    check_reply,
+    fingerprint,
+    normalise_fingerprint,
+    sign_request,
+)
 from shared.sync.models import CaseEventRow, Peer, QuarantinedEvent
 from shared.sync.server import PROTOCOL_VERSIONS, is_child
 from shared.sync.store import known_ids, quarantine, store_events
@@ -179,6 +187,7 @@ class SyncClient:
         county: str = "610727",
         timeout: float = 30,
         push_batch: int = PUSH_BATCH,
+        ca_bundle: str = "",
     ) -> None:
         self.sessions = sessions
         self.me = me
@@ -188,6 +197,8 @@ class SyncClient:
         self.timeout = timeout
         self.push_batch = push_batch
         self.http = requests.Session()
+        # Passed on every request: a session-wide verify would lose to REQUESTS_CA_BUNDLE.
+        self.verify: str | bool = ca_bundle or True
         with sessions() as session:
             upstream = state.get(session, "upstream")
             self.hub_key: str = state.get(session, "hub_key") or ""
@@ -226,6 +237,7 @@ class SyncClient:
                 data=raw or None,
                 headers={**extra, **signed, **(headers or {})},
                 timeout=self.timeout,
+                verify=self.verify,
             )
         except requests.RequestException as exc:
             raise UpstreamError(f"上级节点不可达：{exc.__class__.__name__}") from exc
@@ -234,6 +246,22 @@ class SyncClient:
                 _problem_text(response),
                 status=response.status_code,
                 detail=_problem_detail(response),
+            )
+        if not check_reply(
+            self.upstream.public_key,
+            response.headers.get(H_REPLY_SIG),
+            method=method,
+            path=full_path,
+            query=query,
+            nonce=signed[H_NONCE],
+            status=response.status_code,
+            body=response.content,
+        ):
+            # Nothing of it is used: the caller's transaction never starts.
+            log.warning("reply_signature_invalid", node=self.me, path=path)
+            raise UpstreamError(
+                f"上级节点 {self.upstream.node} 对 {method} {path} 的应答缺少签名或签名无效"
+                "（可能被篡改或上级软件版本过旧），已拒绝，未应用任何数据"
             )
         return response
 
@@ -373,6 +401,7 @@ class SyncClient:
                 or 0
             )
             cursor = state.get(session, "master_cursor", 0)
+            last_error = state.get(session, "last_error")
             children = {
                 peer.node: {
                     **peer.status,
@@ -391,6 +420,7 @@ class SyncClient:
             "queue_depth": depth,
             "quarantined": quarantined,
             "master_cursor": cursor,
+            "last_error": last_error,
             "children": children,
         }
 
