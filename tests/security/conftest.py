@@ -84,10 +84,11 @@ def network(monkeypatch: pytest.MonkeyPatch) -> dict[str, WSGIAdapter]:
     return hosts
 
 
-def make_node(factory: Any, tmp_path: Path, code: str, clock: FixedClock) -> Flask:
+def make_node(factory: Any, tmp_path: Path, code: str, clock: FixedClock, **config: Any) -> Flask:
     """A migrated, empty node app with its own SQLite file in ``tmp_path``."""
     app: Flask = factory(
         {
+            **config,
             "TESTING": True,
             "DATA_DIR": str(tmp_path / code),
             "NODE_CODE": code,
