@@ -154,8 +154,8 @@ def enroll(data: dict[str, Any]) -> Response:
 def master(args: dict[str, Any]) -> Response:
     """Master-data changes after a cursor; each change carries the hub's signature"""
     session = db_session()
-    _peer(b"")
-    page = read_page(session, args["after"], args["limit"])
+    peer = _peer(b"")
+    page = read_page(session, args["after"], args["limit"], peer=peer.node)
     # The ETag names the feed's last change: a node that has it and asks from there gets 304.
     etag = f'"feed-{page.last_seq}"'
     session.commit()  # the nonce and last_seen

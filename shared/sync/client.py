@@ -23,7 +23,7 @@ from shared.cases import Event
 from shared.clock import Clock
 from shared.db import unit_of_work
 from shared.log import get_logger
-from shared.node.replica.services import apply_changes
+from shared.node.replica.services import apply_changes, prune_foreign_accounts
 from shared.sync import state
 from shared.sync.crypto import (
     H_NONCE,
@@ -270,6 +270,9 @@ class SyncClient:
     def pull_master(self) -> int:
         """Apply master changes page by page; each page commits with its cursor."""
         applied = 0
+        with unit_of_work(self.sessions) as session:
+            # Once after an upgrade, even when the feed has nothing new (304).
+            prune_foreign_accounts(session, self.me)
         while True:
             with self.sessions() as session:
                 cursor = int(state.get(session, "master_cursor", 0))
