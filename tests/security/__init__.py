@@ -1,1 +1,1 @@
-"""Security tests: one module per finding of the 等保 2.0 review."""
+"""Security tests: scoping, masking, lockout, sessions, headers, audit (等保 2.0 level 3)."""
