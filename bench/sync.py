@@ -157,7 +157,18 @@ def start_cluster(args: argparse.Namespace, root: Path, procs: Processes) -> Clu
     feed_url = f"http://127.0.0.1:{feed_proxy.start_in_thread()}"
     step(f"enrolling town {TOWN} (joined through the byte-counting proxy {feed_url})")
     token = procs.run("hub-enroll", sanji("hub", "enroll-node", TOWN), hub.env()).split()[0]
-    join = ["join", "--hub", feed_url, "--token", token, "--url", town.url]
+    pin = procs.run("hub-fingerprint", sanji("hub", "fingerprint"), hub.env()).strip()
+    join = [
+        "join",
+        "--hub",
+        feed_url,
+        "--token",
+        token,
+        "--hub-fingerprint",
+        pin,
+        "--url",
+        town.url,
+    ]
     procs.run("town-join", sanji("town", *join), town.env())
 
     step(f"starting town web on {town.url}")

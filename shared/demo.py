@@ -123,10 +123,11 @@ def demo(root: Path, init_only: bool, port_offset: int) -> None:
 
     try:
         serve(hub)
+        pin = hub_fingerprint(root, hub)
         for town in towns:
-            _join(root, upstream=hub, node=town, option="--hub")
+            _join(root, upstream=hub, node=town, option="--hub", hub_fp=pin)
             serve(town)
-        _join(root, upstream=towns[1], node=village, option="--upstream")
+        _join(root, upstream=towns[1], node=village, option="--upstream", hub_fp=pin)
         serve(village)
         for node in nodes:
             start(node, "scheduler")
@@ -150,7 +151,15 @@ def demo(root: Path, init_only: bool, port_offset: int) -> None:
                 proc.kill()
 
 
-def _join(root: Path, *, upstream: DemoNode, node: DemoNode, option: str) -> None:
+def hub_fingerprint(root: Path, hub: DemoNode) -> str:
+    """The hub key's fingerprint, read at the hub as an operator would (``sanji hub
+    fingerprint``), so every demo join is pinned to it."""
+    return subprocess.run(  # noqa: S603 - our own command, fixed arguments
+        _sanji("hub", "fingerprint"), env=hub.env(root), check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def _join(root: Path, *, upstream: DemoNode, node: DemoNode, option: str, hub_fp: str) -> None:
     """Enroll ``node`` at ``upstream`` and join with the one-time token (first run only)."""
     marker = node.data_dir(root) / "joined"
     if marker.exists():
@@ -168,7 +177,18 @@ def _join(root: Path, *, upstream: DemoNode, node: DemoNode, option: str) -> Non
         text=True,
     ).stdout.strip()
     subprocess.run(  # noqa: S603 - our own command, fixed arguments
-        _sanji(node.tier, "join", option, upstream.url, "--token", token, "--url", node.url),
+        _sanji(
+            node.tier,
+            "join",
+            option,
+            upstream.url,
+            "--token",
+            token,
+            "--hub-fingerprint",
+            hub_fp,
+            "--url",
+            node.url,
+        ),
         env=node.env(root),
         check=True,
     )

@@ -36,6 +36,8 @@ class Tier:
     sessions: sessionmaker[Session]
     key: NodeKey
     clock: Clock = field(default_factory=SystemClock)
+    #: CA bundle (PEM path) that the upstream's TLS certificate must chain to; '' = system.
+    upstream_ca_bundle: str = ""
     version: str = field(default_factory=sanji_version)
 
     @property

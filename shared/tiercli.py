@@ -76,6 +76,7 @@ def tier_group(
                 value = make_url(str(value)).render_as_string(hide_password=True)
             click.echo(f"{prefix}_{setting.name} = {value!r}\n    {setting.meaning}")
 
+    group.add_command(_fingerprint_command(factory, name))
     if enrolls:
         group.add_command(_enroll_command(factory))
     if joins:
@@ -106,13 +107,41 @@ def _enroll_command(factory: Callable[[], Flask]) -> click.Command:
         except DomainError as err:
             raise click.ClickException(str(err)) from err
         click.echo(token)
+        mine = fingerprint(tier.key.public_b64)
+        # The hub's fingerprint goes with the token (by another channel than the token
+        # itself): the joining node refuses an upstream whose hub key does not match it.
+        pin = (
+            f"；县级枢纽公钥指纹 {mine}（join 时用 --hub-fingerprint 传入）"
+            if tier.name == "hub"
+            else ""
+        )
         click.echo(
-            f"# 节点 {code} 的接入令牌，24 小时内有效、只能使用一次；"
-            f"本节点公钥指纹 {fingerprint(tier.key.public_b64)}",
+            f"# 节点 {code} 的接入令牌，24 小时内有效、只能使用一次；本节点公钥指纹 {mine}{pin}",
             err=True,
         )
 
     return enroll_node
+
+
+def _fingerprint_command(factory: Callable[[], Flask], name: str) -> click.Command:
+    @click.command("fingerprint")
+    def show_fingerprint() -> None:
+        """打印本节点公钥指纹（县级枢纽：即各节点 join 时 --hub-fingerprint 要填的指纹）。"""
+        from shared.sync import state
+        from shared.sync.crypto import fingerprint
+
+        tier = factory().extensions["sanji"]
+        if name == "hub":
+            # Alone on stdout, so scripts (and the demo) can pass it to join.
+            click.echo(fingerprint(tier.key.public_b64))
+            return
+        click.echo(f"本节点公钥指纹 {fingerprint(tier.key.public_b64)}")
+        with tier.sessions() as session:
+            hub_key = state.get(session, "hub_key")
+        if hub_key:
+            click.echo(f"本节点接入时核对并保存的县级枢纽公钥指纹 {fingerprint(hub_key)}")
+
+    return show_fingerprint
 
 
 def _join_command(factory: Callable[[], Flask], option: str) -> click.Command:
@@ -121,9 +150,15 @@ def _join_command(factory: Callable[[], Flask], option: str) -> click.Command:
         f"--{option}", "url", required=True, help="上级节点地址，如 http://127.0.0.1:8000"
     )
     @click.option("--token", required=True, help="上级节点 enroll-node 打印的一次性令牌")
+    @click.option(
+        "--hub-fingerprint",
+        required=True,
+        help="县级枢纽公钥指纹（向县级管理员索取，枢纽上 `sanji hub fingerprint` 打印）；"
+        "上级答复的枢纽公钥与之不符时拒绝接入",
+    )
     @click.option("--url", "my_url", default="", help="本节点对下级提供服务的地址（可选）")
-    def join(url: str, token: str, my_url: str) -> None:
-        """用一次性令牌接入上级节点（交换 Ed25519 公钥）。"""
+    def join(url: str, token: str, hub_fingerprint: str, my_url: str) -> None:
+        """用一次性令牌接入上级节点（交换 Ed25519 公钥，并核对县级枢纽公钥指纹）。"""
         from shared.sync.client import UpstreamError
         from shared.sync.client import join as do_join
         from shared.sync.crypto import fingerprint
@@ -132,14 +167,21 @@ def _join_command(factory: Callable[[], Flask], option: str) -> click.Command:
         tier = app.extensions["sanji"]
         try:
             upstream = do_join(
-                tier.sessions, me=tier.node_code, key=tier.key, url=url, token=token, my_url=my_url
+                tier.sessions,
+                me=tier.node_code,
+                key=tier.key,
+                url=url,
+                token=token,
+                hub_fingerprint=hub_fingerprint,
+                my_url=my_url,
+                ca_bundle=tier.upstream_ca_bundle,
             )
         except UpstreamError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(
             f"已接入上级节点 {upstream.node}（{upstream.url}），上级公钥指纹 "
-            f"{fingerprint(upstream.public_key)}；本节点公钥指纹 {fingerprint(tier.key.public_b64)}"
-            "（请电话告知上级核对）"
+            f"{fingerprint(upstream.public_key)}；县级枢纽公钥指纹已核对一致；"
+            f"本节点公钥指纹 {fingerprint(tier.key.public_b64)}（请电话告知上级核对）"
         )
 
     return join

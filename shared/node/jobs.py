@@ -43,6 +43,7 @@ def sync_cycle(app: Flask, *, forced: bool = False) -> dict[str, Any] | None:
         clock=tier.clock,
         county=app.config.get("COUNTY_CODE", "610727"),
         push_batch=int(app.config.get("SYNC_BATCH", 1000)),
+        ca_bundle=tier.upstream_ca_bundle,
     )
     try:
         with app.app_context():

@@ -24,6 +24,7 @@ from shared.cases.events import loads_strict
 from shared.certwork.forward import check_peer_request
 from shared.errors import Conflict, InvalidInput, InvalidParam
 from shared.sync import server, state
+from shared.sync.crypto import H_NONCE, H_REPLY_SIG, reply_signing_string
 from shared.sync.feed import read_page
 from shared.sync.models import Peer
 from shared.sync.status import node_board, node_status
@@ -76,9 +77,29 @@ def _json_body(raw: bytes) -> Any:
         ) from exc
 
 
+def _signed_reply(response: Response, data: bytes) -> Response:
+    """Sign the reply to a signed (so already authenticated) request with this node's key,
+    so the node below can tell that it came from us unchanged (see shared.sync.crypto)."""
+    nonce = request.headers.get(H_NONCE)
+    if nonce:
+        signature = current_tier().key.sign(
+            reply_signing_string(
+                request.method,
+                request.path,
+                request.query_string.decode(),
+                nonce,
+                response.status_code,
+                data,
+            )
+        )
+        response.headers[H_REPLY_SIG] = signature
+    return response
+
+
 def _respond(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     response = Response(data, status=status, mimetype="application/json", headers=headers or {})
+    _signed_reply(response, data)
     if len(data) > 1024 and "gzip" in request.headers.get("Accept-Encoding", ""):
         response.set_data(gzip.compress(data, compresslevel=5))
         response.headers["Content-Encoding"] = "gzip"
@@ -134,13 +155,13 @@ def enroll(data: dict[str, Any]) -> Response:
 def master(args: dict[str, Any]) -> Response:
     """Master-data changes after a cursor; each change carries the hub's signature"""
     session = db_session()
-    _peer(b"")
-    page = read_page(session, args["after"], args["limit"])
+    peer = _peer(b"")
+    page = read_page(session, args["after"], args["limit"], peer=peer.node)
     # The ETag names the feed's last change: a node that has it and asks from there gets 304.
     etag = f'"feed-{page.last_seq}"'
     session.commit()  # the nonce and last_seen
     if request.headers.get("If-None-Match") == etag and args["after"] >= page.last_seq:
-        return Response(status=304, headers={"ETag": etag})
+        return _signed_reply(Response(status=304, headers={"ETag": etag}), b"")
     body = {"changes": page.changes, "next": page.next, "more": page.more}
     return _respond(body, headers={"ETag": etag})
 

@@ -24,11 +24,19 @@ from shared.cases import Event
 from shared.clock import Clock
 from shared.db import unit_of_work
 from shared.log import get_logger
-from shared.node.replica.services import apply_changes
+from shared.node.replica.services import apply_changes, prune_foreign_accounts
 from shared.sync import state
-from shared.sync.crypto import NodeKey, sign_request
+from shared.sync.crypto import (
+    H_NONCE,
+    H_REPLY_SIG,
+    NodeKey,
+    check_reply,
+    fingerprint,
+    normalise_fingerprint,
+    sign_request,
+)
 from shared.sync.models import CaseEventRow, Peer, QuarantinedEvent
-from shared.sync.server import PROTOCOL_VERSIONS
+from shared.sync.server import PROTOCOL_VERSIONS, is_child
 from shared.sync.store import known_ids, quarantine, store_events
 
 log = get_logger(__name__)
@@ -65,14 +73,31 @@ def join(
     key: NodeKey,
     url: str,
     token: str,
+    hub_fingerprint: str,
     my_url: str = "",
+    ca_bundle: str = "",
     timeout: float = 30,
 ) -> Upstream:
-    """Exchange keys with the upstream node using a one-time token; store what it says."""
+    """Exchange keys with the upstream node using a one-time token; store what it says.
+
+    The hub's key in the reply must have ``hub_fingerprint``, which the operator got from
+    the county out of band (``sanji hub fingerprint``): a town (or a proxy in between)
+    could otherwise hand a village any key, and the village would trust it for good.
+    Raises UpstreamError, with nothing stored here, when the reply does not match.
+    """
+    wanted = normalise_fingerprint(hub_fingerprint)
+    if not wanted:
+        raise UpstreamError(
+            f"县级枢纽公钥指纹「{hub_fingerprint}」格式错误，应为 16 位十六进制数"
+            "（如 1a2b:3c4d:5e6f:7a8b），请向县级管理员索取 `sanji hub fingerprint` 的输出"
+        )
     body = {"node": me, "token": token, "public_key": key.public_b64, "url": my_url}
     try:
         response = requests.post(
-            url.rstrip("/") + "/api/v1/sync/enroll", json=body, timeout=timeout
+            url.rstrip("/") + "/api/v1/sync/enroll",
+            json=body,
+            timeout=timeout,
+            verify=ca_bundle or True,
         )
     except requests.RequestException as exc:
         raise UpstreamError(f"无法连接上级节点 {url}：{exc}") from exc
@@ -81,6 +106,7 @@ def join(
     answer = response.json()
     if not answer.get("hub_key"):
         raise UpstreamError("上级节点自己尚未接入县级枢纽，无法转交主数据；请先完成上级节点的接入")
+    _check_join_answer(me, answer, wanted)
     upstream = Upstream(url=url.rstrip("/"), node=answer["node"], public_key=answer["public_key"])
     with unit_of_work(sessions) as session:
         peer = session.get(Peer, upstream.node)
@@ -103,6 +129,32 @@ def join(
         )
         state.put(session, "hub_key", answer["hub_key"])
     return upstream
+
+
+def _check_join_answer(me: str, answer: dict[str, Any], wanted: str) -> None:
+    """Raise UpstreamError unless the reply names our direct upstream and the pinned hub key."""
+    try:
+        got = fingerprint(str(answer["hub_key"]))
+        fingerprint(str(answer["public_key"]))
+    except (KeyError, ValueError) as exc:
+        raise UpstreamError("上级节点的答复中公钥格式错误，已拒绝接入，本节点未作任何更改") from exc
+    if got != wanted:
+        raise UpstreamError(
+            f"上级节点答复的县级枢纽公钥指纹为 {got}，与县级提供的指纹 {wanted} 不一致："
+            "连接到的可能不是真正的上级节点（地址、DNS 或网络被篡改）。"
+            "已拒绝接入，本节点未作任何更改；请向县级管理员核实指纹并检查上级地址"
+        )
+    upstream = str(answer.get("node", ""))
+    if not is_child(upstream, me):
+        raise UpstreamError(
+            f"上级节点自称 {upstream}，不是本节点 {me} 的直接上级，已拒绝接入，本节点未作任何更改"
+        )
+    if len(upstream) == 6 and answer["public_key"] != answer["hub_key"]:
+        # A town joins the hub itself: the key it talks to must be the pinned hub key.
+        raise UpstreamError(
+            f"县级枢纽的通信公钥指纹 {fingerprint(str(answer['public_key']))} 与枢纽公钥指纹 "
+            f"{wanted} 不一致，已拒绝接入，本节点未作任何更改"
+        )
 
 
 def _problem_text(response: requests.Response) -> str:
@@ -136,6 +188,7 @@ class SyncClient:
         county: str = "610727",
         timeout: float = 30,
         push_batch: int = PUSH_BATCH,
+        ca_bundle: str = "",
     ) -> None:
         self.sessions = sessions
         self.me = me
@@ -145,6 +198,8 @@ class SyncClient:
         self.timeout = timeout
         self.push_batch = push_batch
         self.http = requests.Session()
+        # Passed on every request: a session-wide verify would lose to REQUESTS_CA_BUNDLE.
+        self.verify: str | bool = ca_bundle or True
         with sessions() as session:
             upstream = state.get(session, "upstream")
             self.hub_key: str = state.get(session, "hub_key") or ""
@@ -183,6 +238,7 @@ class SyncClient:
                 data=raw or None,
                 headers={**extra, **signed, **(headers or {})},
                 timeout=self.timeout,
+                verify=self.verify,
             )
         except requests.RequestException as exc:
             raise UpstreamError(f"上级节点不可达：{exc.__class__.__name__}") from exc
@@ -192,6 +248,22 @@ class SyncClient:
                 status=response.status_code,
                 detail=_problem_detail(response),
             )
+        if not check_reply(
+            self.upstream.public_key,
+            response.headers.get(H_REPLY_SIG),
+            method=method,
+            path=full_path,
+            query=query,
+            nonce=signed[H_NONCE],
+            status=response.status_code,
+            body=response.content,
+        ):
+            # Nothing of it is used: the caller's transaction never starts.
+            log.warning("reply_signature_invalid", node=self.me, path=path)
+            raise UpstreamError(
+                f"上级节点 {self.upstream.node} 对 {method} {path} 的应答缺少签名或签名无效"
+                "（可能被篡改或上级软件版本过旧），已拒绝，未应用任何数据"
+            )
         return response
 
     # ------------------------------------------------------------------ master feed
@@ -199,6 +271,9 @@ class SyncClient:
     def pull_master(self) -> int:
         """Apply master changes page by page; each page commits with its cursor."""
         applied = 0
+        with unit_of_work(self.sessions) as session:
+            # Once after an upgrade, even when the feed has nothing new (304).
+            prune_foreign_accounts(session, self.me)
         while True:
             with self.sessions() as session:
                 cursor = int(state.get(session, "master_cursor", 0))
@@ -330,6 +405,7 @@ class SyncClient:
                 or 0
             )
             cursor = state.get(session, "master_cursor", 0)
+            last_error = state.get(session, "last_error")
             children = {
                 peer.node: {
                     **peer.status,
@@ -348,6 +424,7 @@ class SyncClient:
             "queue_depth": depth,
             "quarantined": quarantined,
             "master_cursor": cursor,
+            "last_error": last_error,
             "children": children,
         }
 

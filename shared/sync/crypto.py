@@ -31,6 +31,8 @@ H_NODE = "X-Sanji-Node"
 H_TIME = "X-Sanji-Timestamp"
 H_NONCE = "X-Sanji-Nonce"
 H_SIG = "X-Sanji-Signature"
+#: The serving node's signature of its reply to a signed request (protocol 2).
+H_REPLY_SIG = "X-Sanji-Reply-Signature"
 
 
 def b64(data: bytes) -> str:
@@ -99,6 +101,15 @@ def fingerprint(public_b64: str) -> str:
     return ":".join(digest[i : i + 4] for i in range(0, 16, 4))
 
 
+def normalise_fingerprint(text: str) -> str:
+    """A fingerprint as typed by an operator (any case, spaces, with or without colons)
+    in the form :func:`fingerprint` prints, or '' when it cannot be one."""
+    digits = "".join(ch for ch in text.lower() if ch not in ": -")
+    if len(digits) != 16 or any(ch not in "0123456789abcdef" for ch in digits):
+        return ""
+    return ":".join(digits[i : i + 4] for i in range(0, 16, 4))
+
+
 # --------------------------------------------------------------------------- requests
 
 
@@ -163,6 +174,37 @@ def check_request(
     message = signing_string(method, path, query, str(signed.timestamp), signed.nonce, body)
     if not verify(public_b64, message, signed.signature):
         raise Unauthenticated(detail="同步请求签名无效")
+
+
+def reply_signing_string(
+    method: str, path: str, query: str, nonce: str, status: int, body: bytes
+) -> bytes:
+    """What the serving node signs for its reply to one signed request.
+
+    The request's nonce is in it, so a reply cannot be replayed to another request (an
+    old, empty page of events to hide new ones); the body is the JSON before gzip.
+    """
+    digest = hashlib.sha256(body).hexdigest()
+    return "\n".join(["REPLY", method.upper(), path, query, nonce, str(status), digest]).encode()
+
+
+def check_reply(
+    public_b64: str,
+    signature: str | None,
+    *,
+    method: str,
+    path: str,
+    query: str,
+    nonce: str,
+    status: int,
+    body: bytes,
+) -> bool:
+    """Whether ``signature`` is the upstream's signature of this reply."""
+    if not signature:
+        return False
+    return verify(
+        public_b64, reply_signing_string(method, path, query, nonce, status, body), signature
+    )
 
 
 # --------------------------------------------------------------------------- master changes

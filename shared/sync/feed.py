@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from shared.clock import Clock, to_china
@@ -98,19 +98,71 @@ class FeedPage:
     last_seq: int
 
 
-def read_page(session: Session, after: int, limit: int) -> FeedPage:
-    """Changes after ``after`` in sequence order."""
-    rows: Sequence[MasterChange] = session.scalars(
-        select(MasterChange)
-        .where(MasterChange.seq > after)
-        .order_by(MasterChange.seq)
-        .limit(limit + 1)
-    ).all()
+def account_for(node: str, data: Any) -> bool:
+    """Whether the account change ``data`` may be sent to ``node``: accounts of the node
+    or of a node below it (a town relays its villages' agents whole, so it must hold
+    their changes). County-wide and department accounts never leave the hub, so a stolen
+    node gives no hash of them to crack offline."""
+    region = data.get("region_code") if isinstance(data, dict) else None
+    return isinstance(region, str) and bool(region) and region.startswith(node)
+
+
+def logs_in_at(node: str, data: Any) -> bool:
+    """Whether the account change ``data`` is of an account that logs in at ``node``
+    (least privilege: a town keeps its staff's accounts, a village its agents')."""
+    return isinstance(data, dict) and data.get("region_code") == node
+
+
+def _sent_to(node: str | None, change: MasterChange) -> bool:
+    return node is None or change.entity != "account" or account_for(node, change.data)
+
+
+def read_page(session: Session, after: int, limit: int, *, peer: str | None = None) -> FeedPage:
+    """Changes after ``after`` in sequence order; for ``peer``, only those it may have.
+
+    Changes are left out whole, never edited, so the hub's signature of each one still
+    verifies at the village; ``next`` passes the skipped ones.
+    """
+    kept: list[MasterChange] = []
+    scanned, more = after, False
+    while not more:
+        rows: Sequence[MasterChange] = session.scalars(
+            select(MasterChange)
+            .where(MasterChange.seq > scanned)
+            .order_by(MasterChange.seq)
+            .limit(limit + 1)
+        ).all()
+        if not rows:
+            break
+        for row in rows:
+            if not _sent_to(peer, row):
+                scanned = row.seq
+                continue
+            if len(kept) == limit:
+                more = True
+                break
+            kept.append(row)
+            scanned = row.seq
     last = session.scalar(select(func.max(MasterChange.seq))) or 0
-    page = [change_wire(c) for c in rows[:limit]]
-    return FeedPage(
-        changes=page, next=page[-1]["seq"] if page else after, more=len(rows) > limit, last_seq=last
-    )
+    return FeedPage(changes=[change_wire(c) for c in kept], next=scanned, more=more, last_seq=last)
+
+
+def prune_accounts(session: Session, me: str) -> int:
+    """Remove the account changes a node may not hold (kept by releases before accounts
+    were filtered per node); returns how many. The replica's account rows are pruned by
+    the caller, which knows that table."""
+    doomed = [
+        seq
+        for seq, data in session.execute(
+            select(MasterChange.seq, MasterChange.data).where(MasterChange.entity == "account")
+        )
+        if not account_for(me, data)
+    ]
+    for start in range(0, len(doomed), 500):
+        session.execute(
+            delete(MasterChange).where(MasterChange.seq.in_(doomed[start : start + 500]))
+        )
+    return len(doomed)
 
 
 class BadChange(Exception):

@@ -35,7 +35,10 @@ from shared.sync.store import append_events, known_ids, payload_json, quarantine
 
 log = get_logger(__name__)
 
-PROTOCOL_VERSIONS = (1,)
+#: Versions this node serves: the current one last (what the client sends) and the one
+#: before. 2: every reply to a signed request carries the serving node's signature
+#: (``X-Sanji-Reply-Signature``); a v1 client just ignores the header.
+PROTOCOL_VERSIONS = (1, 2)
 MAX_BATCH = 5000
 TOKEN_TTL = timedelta(hours=24)
 
@@ -397,7 +400,15 @@ def record_status(session: Session, peer: Peer, status: Any, *, clock: Clock) ->
 
 
 def _clean_status(status: dict[str, Any]) -> dict[str, Any]:
-    keys = ("last_success", "lag_seconds", "queue_depth", "quarantined", "version", "master_cursor")
+    keys = (
+        "last_success",
+        "lag_seconds",
+        "queue_depth",
+        "quarantined",
+        "version",
+        "master_cursor",
+        "last_error",
+    )
     return {k: status[k] for k in keys if k in status}
 
 

@@ -113,6 +113,7 @@ def _row(code: str, name: str, level: str, peer: Peer | None) -> dict[str, Any]:
         "lag_seconds": status.get("lag_seconds"),
         "queue_depth": status.get("queue_depth"),
         "quarantined": status.get("quarantined"),
+        "last_error": status.get("last_error"),
         "state": "未接入"
         if peer is None
         else ("正常" if status.get("last_success") else "已接入，尚未同步"),

@@ -53,6 +53,7 @@ def build_app(
         ),
         key=key,
         clock=clock,
+        upstream_ca_bundle=str(app.config.get("UPSTREAM_CA_BUNDLE") or ""),
     )
     app.teardown_appcontext(close_session)
 

@@ -11,7 +11,15 @@ from typing import Any
 
 import requests
 
-from shared.demo import DemoNode, _join, _sanji, _wait_healthy, _wait_login, demo_nodes
+from shared.demo import (
+    DemoNode,
+    _join,
+    _sanji,
+    _wait_healthy,
+    _wait_login,
+    demo_nodes,
+    hub_fingerprint,
+)
 
 
 class Cluster:
@@ -65,10 +73,11 @@ class Cluster:
         for node in self.nodes:
             self.run(node, *(["init", "--demo"] if node.tier == "hub" else ["init"]))
         self.start(self.hub, "web")
+        pin = hub_fingerprint(self.root, self.hub)
         for town in (self.town_a, self.town_b):
-            _join(self.root, upstream=self.hub, node=town, option="--hub")
+            _join(self.root, upstream=self.hub, node=town, option="--hub", hub_fp=pin)
             self.start(town, "web")
-        _join(self.root, upstream=self.town_b, node=self.village, option="--upstream")
+        _join(self.root, upstream=self.town_b, node=self.village, option="--upstream", hub_fp=pin)
         self.start(self.village, "web")
         for node in self.nodes:
             self.start(node, "scheduler")

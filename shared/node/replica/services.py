@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from shared.accounts.models import Account, Role
@@ -19,7 +20,8 @@ from shared.node.replica.models import (
     ReplicaItemVersion,
     ReplicaRegion,
 )
-from shared.sync.feed import verify_change
+from shared.sync import state
+from shared.sync.feed import account_for, logs_in_at, prune_accounts, verify_change
 from shared.sync.models import MasterChange
 from shared.sync.store import mark_timed_cases_stale
 
@@ -80,12 +82,10 @@ def _batch(session: Session, data: dict[str, Any]) -> None:
 
 
 def _account(session: Session, data: dict[str, Any], me: str) -> None:
-    region = data.get("region_code") or ""
     role = Role(data["role"])
-    # A node keeps the accounts that work at it (its subtree), plus county-wide roles.
-    relevant = role in (Role.ADMIN, Role.SUPERVISOR) or (
-        bool(region) and (region.startswith(me) or (me.startswith(region) and len(region) > 6))
-    )
+    # Only the accounts that log in here (least privilege; the upstream already left out
+    # the rest, this also holds against an upstream that did not).
+    relevant = logs_in_at(me, data)
     account = session.get(Account, data["username"])
     if not relevant:
         if account is not None:
@@ -108,6 +108,23 @@ def _calendar_year(session: Session, data: dict[str, Any]) -> None:
     mark_timed_cases_stale(session)
 
 
+#: Bumped when the rule of which accounts a node holds gets stricter: the next feed
+#: page applied removes what the node may no longer hold.
+ACCOUNT_SCOPE = 1
+
+
+def prune_foreign_accounts(session: Session, me: str) -> int:
+    """Remove, once per ACCOUNT_SCOPE, the accounts and account changes this node may not
+    hold (releases before 0.x kept every account's hash); returns how many went."""
+    if int(state.get(session, "account_scope", 0)) >= ACCOUNT_SCOPE:
+        return 0
+    gone = prune_accounts(session, me)
+    result = session.execute(delete(Account).where(Account.region_code.is_distinct_from(me)))
+    gone += int(getattr(result, "rowcount", 0) or 0)
+    state.put(session, "account_scope", ACCOUNT_SCOPE)
+    return gone
+
+
 def apply_changes(
     session: Session, changes: Iterable[dict[str, Any]], *, hub_key: str, me: str
 ) -> int:
@@ -119,6 +136,10 @@ def apply_changes(
     count = 0
     for change in changes:
         verify_change(hub_key, change)
+        if change["entity"] == "account" and not account_for(me, change["data"]):
+            # Signed, but not for us: an upstream that still relays every account.
+            count += 1
+            continue
         if session.get(MasterChange, change["seq"]) is None:
             session.add(
                 MasterChange(
