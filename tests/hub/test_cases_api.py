@@ -54,7 +54,10 @@ def test_file_accept_decide_deliver_at_the_hub(hub: FlaskClient) -> None:
     ).get_json()
     assert (decided["status"], decided["outcome"]) == ("concluded", "approved")
     [licence] = decided["certificates"]  # the approval issued the 食品经营许可证 at once
-    assert licence["name"] == "食品经营许可证" and licence["payload"].startswith("SJC1.")
+    assert licence["name"] == "食品经营许可证" and licence["identifier"].startswith(
+        "1.2.156.3005.2."
+    )
+    assert "payload" not in licence  # masked: the signed QR payload encodes the holder's code
     again = hub.post(f"/api/v1/cases/{no}/actions", json={"action": "accept"}, headers=reviewer)
     assert again.status_code == 409 and "已办结" in again.get_json()["detail"]
     delivered = hub.post(
