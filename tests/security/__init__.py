@@ -1,0 +1,1 @@
+"""Security tests: lockout, address limits, sessions, redirects, headers (等保 2.0 level 3)."""
