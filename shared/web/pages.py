@@ -29,6 +29,7 @@ from shared.accounts.services import authenticate
 from shared.clock import to_china
 from shared.errors import Unauthenticated
 from shared.web.context import db_session, page_actor, unit_names
+from shared.web.redirects import safe_next
 
 bp = Blueprint("pages", __name__)
 csrf = CSRFProtect()
@@ -96,13 +97,8 @@ def login() -> str | Response:
         else:
             session.clear()
             session["user"] = account.username
-            target = request.args.get("next", "")
             # Only same-site paths: never an open redirect to another host.
-            return redirect(
-                target
-                if target.startswith("/") and not target.startswith("//")
-                else url_for("casepages.case_list")
-            )
+            return redirect(safe_next(request.args.get("next")) or url_for("casepages.case_list"))
     status = 401 if error else 200
     return render_template("sanji/login.html", error=error, username=username), status  # type: ignore[return-value]
 
