@@ -67,7 +67,14 @@ class Account(CommonBase):
         Integer,
         default=1,
         server_default=text("1"),
-        comment="carried in tokens and page sessions; raising it ends them all",
+        comment="set by the hub, fed to nodes; in every token and page session: raising it "
+        "ends them on every tier",
+    )
+    session_epoch: Mapped[int] = mapped_column(
+        Integer,
+        default=0,
+        server_default=text("0"),
+        comment="this tier's own 'log out everywhere' count (never fed): ends sessions here",
     )
     password_history: Mapped[list[Any]] = mapped_column(
         JSON,

@@ -38,7 +38,17 @@ def upgrade() -> None:
                 sa.Integer(),
                 server_default=sa.text("1"),
                 nullable=False,
-                comment="carried in tokens and page sessions; raising it ends them all",
+                comment="set by the hub, fed to nodes; in every token and page session: "
+                "raising it ends them on every tier",
+            )
+        )
+        batch_op.add_column(
+            sa.Column(
+                "session_epoch",
+                sa.Integer(),
+                server_default=sa.text("0"),
+                nullable=False,
+                comment="this tier's own 'log out everywhere' count (never fed): ends sessions here",
             )
         )
         batch_op.add_column(
@@ -68,6 +78,7 @@ def downgrade() -> None:
     op.drop_table("login_attempts")
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.drop_column("password_history")
+        batch_op.drop_column("session_epoch")
         batch_op.drop_column("session_version")
         batch_op.drop_column("locked_until")
         batch_op.drop_column("failed_logins")

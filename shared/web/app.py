@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shared.clock import SystemClock
 from shared.config import Setting, load_config
@@ -38,6 +39,11 @@ def build_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable
     load_config(app, prefix=prefix, tier=tier, settings=settings, overrides=config)
     configure_logging(app.config["LOG_LEVEL"])
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies > 0:
+        # Only behind a proxy we run: otherwise any client could forge X-Forwarded-For
+        # and slip past the per-address login limit.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.config.update(_api_settings(tier))
 
     engine = make_engine(app.config["DATABASE_URL"])
