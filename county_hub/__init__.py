@@ -15,6 +15,7 @@ from flask import Flask
 
 import county_hub.models  # noqa: F401  (registers the tables)
 from county_hub import pages
+from county_hub.accounts import pages as account_pages
 from county_hub.accounts import services as account_services
 from county_hub.accounts.api import blp as accounts
 from county_hub.appointments import pages as appointment_pages
@@ -81,6 +82,7 @@ def register(app: Flask, api: Api) -> None:
     supervision_pages.init_app(app)
     package_pages.init_app(app)
     appointment_pages.init_app(app)
+    account_pages.init_app(app)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -14,7 +14,7 @@ from shared.accounts.models import Account, LoginAttempt
 from shared.clock import FixedClock
 from shared.node.replica.services import _account as apply_account  # the feed's account step
 from tests.conftest import login
-from tests.security.helpers import page_login
+from tests.security.helpers import csrf, page_login
 
 
 def _token(client: FlaskClient, username: str, password: str, **environ: str) -> Any:
@@ -149,3 +149,15 @@ def test_node_locks_by_itself_and_the_feed_keeps_its_lock(town_app: Flask) -> No
             session.commit()
             assert account.locked_until is not None
     assert _token(client, "town-610727105", "demo").status_code == 423
+
+
+def test_accounts_page_shows_the_lock_and_unlocks(hub: FlaskClient) -> None:
+    _fail(hub, "dept-scjgj", 5)
+    page_login(hub, "admin", REMOTE_ADDR="10.3.0.1")
+    listing = hub.get("/accounts").get_data(as_text=True)
+    assert "已锁定至" in listing and "解锁" in listing
+    token = csrf(listing)
+    done = hub.post("/accounts/dept-scjgj/unlock", data={"csrf_token": token})
+    assert done.status_code == 302
+    assert "已锁定至" not in hub.get("/accounts").get_data(as_text=True)
+    assert _token(hub, "dept-scjgj", "demo").status_code == 200
