@@ -8,6 +8,7 @@ password change, a disable or "log out everywhere" raises one and so ends them a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -98,6 +99,7 @@ def authenticate(
     *,
     now: datetime,
     policy: LockoutPolicy = LockoutPolicy(),
+    release: Callable[[], None] | None = None,
 ) -> Account:
     """The active, unlocked account with this username and password.
 
@@ -107,13 +109,21 @@ def authenticate(
     Unauthenticated with the same message whether the user is unknown, disabled or the
     password is wrong. A wrong password is counted in the session: the caller commits
     it even though this raises. Success resets the count.
+
+    ``release`` is called once the account is read and before the hash is checked, so the
+    caller can end its transaction: on SQLite every transaction holds the write lock
+    (BEGIN IMMEDIATE, ADR 0006), and holding it through the PBKDF2 check would make every
+    login of the tier wait for the one before.
     """
     account = session.get(Account, username)
     if account is not None and account.active and is_locked(account, now):
         raise locked_error(account)
     stored = account.password_hash if account is not None else _dummy_hash()
+    active = account is not None and account.active
+    if release is not None:
+        release()
     ok = verify_password(stored, password)
-    if account is None or not account.active:
+    if account is None or not active:
         raise Unauthenticated(detail="用户名或密码错误")
     if not ok:
         _count_failure(session, account, now, policy)

@@ -40,7 +40,10 @@ def password_login(username: str, password: str) -> Account:
     now = current_tier().clock.now()
     try:
         note_attempt(db, client_address(), now=now, limit=address_limit())
-        account = authenticate(db, username, password, now=now, policy=lockout_policy())
+        db.commit()  # counted, and the write lock released before the slow hash check
+        account = authenticate(
+            db, username, password, now=now, policy=lockout_policy(), release=db.commit
+        )
     except DomainError:
         db.commit()  # the counts must outlive the refusal
         raise
