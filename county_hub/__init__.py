@@ -15,6 +15,8 @@ from flask import Flask
 
 import county_hub.models  # noqa: F401  (registers the tables)
 from county_hub import pages
+from county_hub.accounts import pages as account_pages
+from county_hub.accounts import services as account_services
 from county_hub.accounts.api import blp as accounts
 from county_hub.appointments import pages as appointment_pages
 from county_hub.appointments.api import appointments_blp, inspections_blp
@@ -75,6 +77,12 @@ def register(app: Flask, api: Api) -> None:
     api.register_blueprint(departments_blp, url_prefix="/api/v1/departments")
     api.register_blueprint(calendar_admin, url_prefix="/api/v1/calendar")
     api.register_blueprint(accounts, url_prefix="/api/v1/accounts")
+    # POST /auth/logout-all (shared) raises the fed session version here, the master.
+    app.extensions["sanji.logout_everywhere"] = lambda session, actor: (
+        account_services.log_out_everywhere(
+            session, actor, actor.username, clock=app.extensions["sanji"].clock
+        )
+    )
     api.register_blueprint(supervision, url_prefix="/api/v1/supervision")
     api.register_blueprint(reports, url_prefix="/api/v1/reports")
     cert_figures.register()
@@ -92,6 +100,7 @@ def register(app: Flask, api: Api) -> None:
     supervision_pages.init_app(app)
     package_pages.init_app(app)
     appointment_pages.init_app(app)
+    account_pages.init_app(app)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -42,6 +42,18 @@ COMMON_SETTINGS: Sequence[Setting] = (
     Setting(
         "COOKIE_SECURE", True, "bool: session cookie only over HTTPS (off for the plain-HTTP demo)"
     ),
+    Setting(
+        "TRUSTED_PROXIES",
+        0,
+        "int: reverse proxies in front of the app (nginx = 1) whose X-Forwarded-For/-Proto "
+        "are believed; 0 = use the socket's address (never set it without a proxy)",
+    ),
+    Setting("LOGIN_MAX_FAILURES", 5, "int: wrong passwords in a row that lock an account here"),
+    Setting("LOGIN_LOCK_MINUTES", 15, "int: minutes a locked account stays locked"),
+    Setting("LOGIN_ADDRESS_LIMIT", 10, "int: login attempts per client address per window (429)"),
+    Setting("LOGIN_ADDRESS_WINDOW", 60, "int: seconds of the per-address login window"),
+    Setting("SESSION_IDLE_MINUTES", 30, "int: a page session idle this long ends"),
+    Setting("SESSION_MAX_HOURS", 12, "int: a page session ends this long after login"),
 )
 
 

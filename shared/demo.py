@@ -39,6 +39,9 @@ class DemoNode:
         env[f"{self.prefix}_NODE_CODE"] = self.code
         env[f"{self.prefix}_SYNC_INTERVAL"] = "3"  # the demo shows changes travel quickly
         env[f"{self.prefix}_COOKIE_SECURE"] = "false"  # the demo is plain HTTP on 127.0.0.1
+        # Everyone trying the demo (and its start-up checks) is 127.0.0.1: one address must
+        # not run out of login attempts after ten. Lockout per account stays as shipped.
+        env.setdefault(f"{self.prefix}_LOGIN_ADDRESS_LIMIT", "600")
         env.setdefault("PYTHONUNBUFFERED", "1")
         return env
 

@@ -42,6 +42,10 @@ class DomainError(Exception):
     def __str__(self) -> str:
         return self.detail or self.title
 
+    def extensions(self) -> dict[str, Any]:
+        """Extra members of the problem document (RFC 9457 §3.2); none by default."""
+        return {}
+
 
 @dataclass
 class InvalidInput(DomainError):
@@ -86,6 +90,36 @@ class Conflict(DomainError):
     status: int = 409
     slug: str = "conflict"
     title: str = "与当前状态冲突"
+
+
+@dataclass
+class AccountLocked(DomainError):
+    """Too many wrong passwords in a row: no login until ``locked_until`` (HTTP 423).
+
+    ``locked_until`` (ISO 8601, UTC) is also a member of the problem document, so a
+    client can show the time without parsing the Chinese ``detail``.
+    """
+
+    locked_until: str = ""
+    status: int = 423
+    slug: str = "account-locked"
+    title: str = "账号已锁定"
+
+    def extensions(self) -> dict[str, Any]:
+        return {"locked_until": self.locked_until}
+
+
+@dataclass
+class TooManyAttempts(DomainError):
+    """Too many login attempts from one address in the current window (HTTP 429)."""
+
+    retry_after: int = 60
+    status: int = 429
+    slug: str = "too-many-requests"
+    title: str = "请求过于频繁"
+
+    def extensions(self) -> dict[str, Any]:
+        return {"retry_after": self.retry_after}
 
 
 @dataclass

@@ -97,7 +97,7 @@ def _bound_app(
     )
     from shared.web.pages import limiter
 
-    limiter.reset()  # login attempts are counted per process; each test starts afresh
+    limiter.reset()  # certificate look-ups are counted per process; each test starts afresh
     tier = app.extensions["sanji"]
     if key is not None:
         tier.key = key

@@ -1,4 +1,4 @@
-"""GET/POST /accounts and PATCH /accounts/{username} (county admin)."""
+"""GET/POST /accounts, PATCH /accounts/{username}, unlock and log-out-everywhere (county admin)."""
 
 from __future__ import annotations
 
@@ -48,6 +48,30 @@ def update_account(data: dict[str, Any], username: str) -> Any:
     session = db_session()
     account = services.update_account(
         session, current_actor(), username, data, clock=current_tier().clock
+    )
+    session.commit()
+    return account
+
+
+@blp.route("/<string:username>/unlock", methods=["POST"])
+@blp.auth_required
+@blp.response(200, AccountSchema)
+def unlock_account(username: str) -> Any:
+    """Lift an account's login lockout at the hub"""
+    session = db_session()
+    account = services.unlock_account(session, current_actor(), username)
+    session.commit()
+    return account
+
+
+@blp.route("/<string:username>/logout-all", methods=["POST"])
+@blp.auth_required
+@blp.response(200, AccountSchema)
+def logout_all(username: str) -> Any:
+    """End every token and page session of an account, on every tier"""
+    session = db_session()
+    account = services.log_out_everywhere(
+        session, current_actor(), username, clock=current_tier().clock
     )
     session.commit()
     return account

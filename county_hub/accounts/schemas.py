@@ -16,6 +16,10 @@ class AccountSchema(ma.Schema):
     region_code = ma.fields.String(allow_none=True)
     department_code = ma.fields.String(allow_none=True)
     active = ma.fields.Boolean()
+    locked_until = ma.fields.AwareDateTime(
+        allow_none=True, metadata={"description": "锁定截止时间（本级）；空 = 未锁定"}
+    )
+    failed_logins = ma.fields.Integer(metadata={"description": "本级连续输错密码次数"})
 
 
 class AccountCreateSchema(ma.Schema):

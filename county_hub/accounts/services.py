@@ -12,13 +12,20 @@ from sqlalchemy.orm import Session
 from county_hub.accounts.models import Account
 from county_hub.org.models import Department, Region, RegionLevel
 from shared.accounts.models import Role
-from shared.accounts.services import Actor, hash_password, require_role
+from shared.accounts.passwords import check_new_password, remembered
+from shared.accounts.services import (
+    Actor,
+    end_sessions,
+    hash_password,
+    require_role,
+    unlock,
+    verify_password,
+)
 from shared.clock import Clock
 from shared.errors import Conflict, InvalidInput, InvalidParam, NotFound
 from shared.sync.feed import record_change
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
-MIN_PASSWORD = 8
 
 
 def list_accounts(
@@ -60,6 +67,9 @@ def feed_data(account: Account) -> dict[str, Any]:
         "department_code": account.department_code,
         "password_hash": account.password_hash,
         "active": account.active,
+        # Raised by a password change, a disable or "log out everywhere": a node ends the
+        # account's sessions when it applies this. Lockout state is never fed (per tier).
+        "session_version": account.session_version or 1,
     }
 
 
@@ -75,8 +85,12 @@ def create_account(
     problems = []
     if not USERNAME.match(data["username"]):
         problems.append(InvalidParam("username", "用户名只能包含小写字母、数字和 _ . -，2–64 位"))
-    if len(data["password"]) < MIN_PASSWORD:
-        problems.append(InvalidParam("password", f"密码至少 {MIN_PASSWORD} 位"))
+    try:
+        check_new_password(
+            data["password"], username=data["username"], previous=[], matches=verify_password
+        )
+    except InvalidInput as err:
+        problems += err.invalid_params
     role = data["role"]
     problems += _check_place(session, role, data)
     if problems:
@@ -92,6 +106,8 @@ def create_account(
         department_code=data.get("department_code") if role is Role.DEPT_REVIEWER else None,
         password_hash=hash_password(data["password"]),
         active=True,
+        session_version=1,
+        password_history=[],
     )
     session.add(account)
     session.flush()
@@ -102,24 +118,78 @@ def create_account(
 def update_account(
     session: Session, actor: Actor, username: str, data: Mapping[str, Any], *, clock: Clock
 ) -> Account:
-    """Change display name, password or active flag. The admin cannot disable themself."""
+    """Change display name, password or active flag. The admin cannot disable themself.
+
+    A new password follows the password rules (shared.accounts.passwords: InvalidInput
+    naming ``password``); a new password or a disable ends the account's sessions on
+    every tier (nodes after their next sync).
+    """
     require_role(actor, Role.ADMIN, action="修改账号")
     account = session.get(Account, username)
     if account is None:
         raise NotFound(detail=f"账号 {username} 不存在")
     if "password" in data:
-        if len(data["password"]) < MIN_PASSWORD:
-            raise InvalidInput(
-                detail="账号信息有误",
-                invalid_params=[InvalidParam("password", f"密码至少 {MIN_PASSWORD} 位")],
-            )
-        account.password_hash = hash_password(data["password"])
+        set_password(account, data["password"])
     if "display_name" in data:
         account.display_name = data["display_name"]
     if "active" in data:
         if username == actor.username and not data["active"]:
             raise Conflict(detail="不能停用自己正在使用的账号")
+        if account.active and not data["active"]:
+            end_sessions(account, everywhere=True)
         account.active = data["active"]
+    session.flush()
+    announce(session, account, clock=clock)
+    return account
+
+
+def set_password(account: Account, password: str) -> None:
+    """Replace the password after checking the rules; ends every session of the account.
+
+    Raises InvalidInput naming ``password``.
+    """
+    history = list(account.password_history or [])
+    check_new_password(
+        password,
+        username=account.username,
+        previous=[account.password_hash, *history],
+        matches=verify_password,
+    )
+    account.password_history = remembered(account.password_hash, history)
+    account.password_hash = hash_password(password)
+    end_sessions(account, everywhere=True)
+
+
+def _managed(session: Session, actor: Actor, username: str, action: str) -> Account:
+    require_role(actor, Role.ADMIN, action=action)
+    account = session.get(Account, username)
+    if account is None:
+        raise NotFound(detail=f"账号 {username} 不存在")
+    return account
+
+
+def unlock_account(session: Session, actor: Actor, username: str) -> Account:
+    """The county admin lifts a lockout at the hub (a node's lockout is the node's own and
+    ends by itself). Raises PermissionDenied, NotFound."""
+    account = _managed(session, actor, username, "解锁账号")
+    unlock(account)
+    session.flush()
+    return account
+
+
+def log_out_everywhere(session: Session, actor: Actor, username: str, *, clock: Clock) -> Account:
+    """End every token and page session of ``username`` on every tier (nodes after their
+    next sync). The county admin may do it for anyone, anyone for themself.
+
+    Raises PermissionDenied, NotFound.
+    """
+    if username == actor.username:
+        account = session.get(Account, username)
+        if account is None:
+            raise NotFound(detail=f"账号 {username} 不存在")
+    else:
+        account = _managed(session, actor, username, "注销他人登录")
+    end_sessions(account, everywhere=True)
     session.flush()
     announce(session, account, clock=clock)
     return account

@@ -1,11 +1,12 @@
-"""Staff accounts and their roles."""
+"""Staff accounts and their roles; login attempts counted per address."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import JSON, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import CommonBase, UTCDateTime, enum_column, utcnow
@@ -54,3 +55,44 @@ class Account(CommonBase):
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Lockout state is this tier's own: the master feed never carries or overwrites it,
+    # so a node locks and unlocks by itself (shared/node/replica/services.py).
+    failed_logins: Mapped[int] = mapped_column(
+        Integer, default=0, server_default=text("0"), comment="wrong passwords in a row, here"
+    )
+    locked_until: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), comment="no login on this tier before this moment (lockout)"
+    )
+    session_version: Mapped[int] = mapped_column(
+        Integer,
+        default=1,
+        server_default=text("1"),
+        comment="set by the hub, fed to nodes; in every token and page session: raising it "
+        "ends them on every tier",
+    )
+    session_epoch: Mapped[int] = mapped_column(
+        Integer,
+        default=0,
+        server_default=text("0"),
+        comment="this tier's own 'log out everywhere' count (never fed): ends sessions here",
+    )
+    password_history: Mapped[list[Any]] = mapped_column(
+        JSON,
+        default=list,
+        server_default=text("'[]'"),
+        comment="hashes of the previous passwords, newest first (no reuse of the last 5)",
+    )
+
+
+class LoginAttempt(CommonBase):
+    """Login attempts from one client address in one fixed window, shared by all workers.
+
+    A row per address and window start; rows of past windows are deleted as new ones come.
+    """
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_window_start", "window_start"),)
+
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

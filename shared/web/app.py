@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shared.clock import SystemClock
 from shared.config import Setting, load_config
@@ -14,7 +15,7 @@ from shared.db import make_engine, make_sessionmaker
 from shared.log import configure_logging
 from shared.sync.crypto import NodeKey
 from shared.tier import TIER_LABELS, Tier
-from shared.web import assets, auth, calendar_api, health, pages, problems
+from shared.web import assets, auth, calendar_api, headers, health, pages, problems
 from shared.web.context import close_session
 from shared.web.smorest import Api
 
@@ -38,6 +39,11 @@ def build_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable
     load_config(app, prefix=prefix, tier=tier, settings=settings, overrides=config)
     configure_logging(app.config["LOG_LEVEL"])
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies > 0:
+        # Only behind a proxy we run: otherwise any client could forge X-Forwarded-For
+        # and slip past the per-address login limit.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.config.update(_api_settings(tier))
 
     engine = make_engine(app.config["DATABASE_URL"])
@@ -58,6 +64,7 @@ def build_app(
     app.teardown_appcontext(close_session)
 
     assets.init_app(app)
+    headers.init_app(app)
     api = Api(app)
     api.register_blueprint(auth.blp, url_prefix="/api/v1/auth")
     api.register_blueprint(health.blp, url_prefix="/api/v1")

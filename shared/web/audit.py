@@ -13,14 +13,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, current_app, g, request
-from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from shared.accounts.models import Account
-from shared.accounts.services import Actor, authenticate
+from shared.accounts.services import Actor
 from shared.audit.services import record, subject_ref
-from shared.errors import Unauthenticated
+from shared.errors import DomainError
 from shared.web.context import current_tier, db_session, page_actor
+from shared.web.login import password_login
 
 #: Methods that change something; a GET is audited only where a view says so.
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -78,17 +78,21 @@ def subject_of(applicant: Mapping[str, Any]) -> str | None:
     return subject_ref(str(applicant.get("id_type") or "111"), number, county=county)
 
 
-def audited_login(session: Session, username: str, password: str) -> Account:
-    """``authenticate``, with the attempt recorded (and committed) either way."""
+def audited_login(username: str, password: str) -> Account:
+    """``password_login`` (address limit, lockout, hash check), recorded either way.
+
+    A refusal is recorded with its reason — a wrong password, a locked account (423) or
+    too many attempts from one address (429) — and re-raised for the caller to answer.
+    """
     via = "API" if request.path.startswith("/api/") else "页面"
     try:
-        account = authenticate(session, username, password)
-    except Unauthenticated:
+        account = password_login(username, password)
+    except DomainError as refused:
         audit(
             "login",
             username,
             outcome="failed",
-            detail=f"{via}登录失败",
+            detail=f"{via}登录失败：{refused.detail}",
             commit=True,
             username=username,
             role="",

@@ -10,7 +10,7 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy.orm import Session
 
 from shared.accounts.models import Account
-from shared.accounts.services import Actor, read_token
+from shared.accounts.services import Actor, read_token, session_stamp
 from shared.errors import Unauthenticated
 from shared.tier import Tier
 
@@ -80,16 +80,51 @@ def current_actor() -> Actor:
 # --------------------------------------------------------------------------- page callers
 
 
+def start_page_session(account: Account) -> None:
+    """Log ``account`` in on this browser: a fresh session with its stamp and times."""
+    now = int(current_tier().clock.now().timestamp())
+    session.clear()  # a new session on login: no fixation of one set before
+    session["user"] = account.username
+    session["stamp"] = session_stamp(account)
+    session["since"] = now
+    session["seen"] = now
+
+
 def page_actor() -> Actor | None:
-    """The logged-in staff member of this page request, if any (account re-read each time)."""
+    """The logged-in staff member of this page request, if any (account re-read each time).
+
+    The session ends (and is cleared) when the account's sessions were ended since login
+    (password change, disable, log out everywhere), after SESSION_IDLE_MINUTES without a
+    request, or SESSION_MAX_HOURS after login.
+    """
     if "sanji_page_actor" in g:
         actor: Actor | None = g.sanji_page_actor
         return actor
     username = session.get("user")
     account = db_session().get(Account, username) if username else None
-    actor = Actor.of(account) if account is not None and account.active else None
+    actor = None
+    if account is not None and account.active and _page_session_alive(account):
+        actor = Actor.of(account)
+    elif username:
+        session.clear()
     g.sanji_page_actor = actor
     return actor
+
+
+def _page_session_alive(account: Account) -> bool:
+    now = int(current_tier().clock.now().timestamp())
+    seen, since = session.get("seen"), session.get("since")
+    if session.get("stamp") != session_stamp(account):
+        return False
+    if not isinstance(seen, int) or not isinstance(since, int):
+        return False
+    if now - seen > int(current_app.config["SESSION_IDLE_MINUTES"]) * 60:
+        return False
+    if now - since > int(current_app.config["SESSION_MAX_HOURS"]) * 3600:
+        return False
+    if now - seen >= 60:  # refreshed once a minute, not on every request (fewer cookies)
+        session["seen"] = now
+    return True
 
 
 def require_login() -> Actor:

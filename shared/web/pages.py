@@ -3,12 +3,14 @@
 Server-rendered Chinese pages calling the same services as the API (permissions are
 checked there). Session cookies are HTTP-only and SameSite=Lax (Secure unless
 COOKIE_SECURE is off, e.g. the plain-HTTP demo); every form carries a CSRF token; login
-attempts are rate-limited per address.
+attempts are limited per client address and lock the account after repeated failures,
+both counted in the tier's database (shared.web.login); sessions end when idle, after a
+maximum lifetime and when the account's sessions are ended (shared.web.context).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -26,12 +28,15 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response
 
 from shared.clock import to_china
-from shared.errors import Unauthenticated
+from shared.errors import AccountLocked, TooManyAttempts, Unauthenticated
 from shared.web.audit import audited_login
-from shared.web.context import db_session, page_actor, unit_names
+from shared.web.context import page_actor, start_page_session, unit_names
+from shared.web.redirects import safe_next
 
 bp = Blueprint("pages", __name__)
 csrf = CSRFProtect()
+# Per-process memory: only for the certificate look-up limit (shared.certwork.api); the
+# login limits are counted in the database (shared.web.login), shared by every worker.
 limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", default_limits=[])
 
 
@@ -42,6 +47,9 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=bool(app.config.get("COOKIE_SECURE", True)),
         SESSION_COOKIE_NAME=f"sanji_{current_tier_name(app)}",
+        # The signed cookie is refused after this too (a stolen cookie does not last the
+        # 31 days of Flask's default); page_actor also checks idle time and login time.
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=int(app.config["SESSION_MAX_HOURS"])),
     )
     csrf.init_app(app)
     limiter.init_app(app)
@@ -83,27 +91,20 @@ def current_tier_name(app: Flask) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"], error_message="登录尝试过于频繁，请一分钟后再试")
 def login() -> str | Response:
     """Login with the hub's accounts (a node checks its own copy, so it works offline)."""
     error = ""
+    status = 200
     username = request.form.get("username", "").strip()
     if request.method == "POST":
         try:
-            account = audited_login(db_session(), username, request.form.get("password", ""))
-        except Unauthenticated as err:
-            error = err.detail
+            account = audited_login(username, request.form.get("password", ""))
+        except (Unauthenticated, AccountLocked, TooManyAttempts) as err:
+            error, status = err.detail, err.status
         else:
-            session.clear()
-            session["user"] = account.username
-            target = request.args.get("next", "")
+            start_page_session(account)
             # Only same-site paths: never an open redirect to another host.
-            return redirect(
-                target
-                if target.startswith("/") and not target.startswith("//")
-                else url_for("casepages.case_list")
-            )
-    status = 401 if error else 200
+            return redirect(safe_next(request.args.get("next")) or url_for("casepages.case_list"))
     return render_template("sanji/login.html", error=error, username=username), status  # type: ignore[return-value]
 
 

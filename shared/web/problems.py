@@ -32,6 +32,7 @@ HTTP_TITLES: dict[int, str] = {
     413: "请求内容过大",
     415: "不支持的内容类型",
     422: "输入内容有误",
+    423: "账号已锁定",
     429: "请求过于频繁",
     500: "服务器内部错误",
 }
@@ -46,6 +47,7 @@ _SLUGS: dict[int, str] = {
     413: "payload-too-large",
     415: "unsupported-media-type",
     422: "invalid-input",
+    423: "account-locked",
     429: "too-many-requests",
     500: "internal-error",
 }
@@ -66,6 +68,7 @@ def problem_response(
     slug: str,
     invalid_params: list[InvalidParam] | None = None,
     headers: Mapping[str, str] | None = None,
+    extensions: Mapping[str, Any] | None = None,
 ) -> Response:
     """Build the error response in the form the caller wants."""
     instance = f"urn:uuid:{uuid.uuid4()}"
@@ -87,6 +90,7 @@ def problem_response(
             "detail": detail,
             "instance": instance,
         }
+        body.update(extensions or {})
         if invalid_params:
             body["invalid_params"] = [{"name": p.name, "reason": p.reason} for p in invalid_params]
         from flask import json
@@ -111,8 +115,16 @@ def problem_response(
 
 def handle_domain_error(error: DomainError) -> Response:
     """Map a service's DomainError to its HTTP form."""
+    extensions = error.extensions()
+    retry = extensions.get("retry_after")
     return problem_response(
-        error.status, error.title, error.detail or error.title, error.slug, error.invalid_params
+        error.status,
+        error.title,
+        error.detail or error.title,
+        error.slug,
+        error.invalid_params,
+        headers={"Retry-After": str(retry)} if retry else None,
+        extensions=extensions,
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.browser.csp import watch_csp
 from tests.integration.cluster import Cluster
 
 pytestmark = pytest.mark.slow
@@ -109,6 +110,7 @@ def test_village_files_town_and_county_decide_village_sees_both(
     ).json()["name"]
 
     agent = browser.new_page(viewport={"width": 390, "height": 844})  # a village agent's phone
+    violations = watch_csp(agent)  # every page below must run under the strict CSP
     _login(agent, village.url, f"agent-{village.code}")
     first = _file(agent, village.url, delegated, "village-file-delegated.png")
     second = _file(agent, village.url, "食品经营许可(新办)", "village-file-forwarded.png")
@@ -117,6 +119,7 @@ def test_village_files_town_and_county_decide_village_sees_both(
     agent.screenshot(path=str(ARTIFACTS / "village-cases.png"), full_page=True)
 
     clerk = browser.new_page(viewport={"width": 1366, "height": 768})  # a town office PC
+    violations += watch_csp(clerk)
     _login(clerk, town.url, f"town-{town.code}")
     _wait_for_case(clerk, town.url, first, "已提交")
     assert "本单位负责办理此件" in clerk.inner_text("p.route")
@@ -132,6 +135,7 @@ def test_village_files_town_and_county_decide_village_sees_both(
     clerk.screenshot(path=str(ARTIFACTS / "town-case-decided.png"), full_page=True)
 
     reviewer = browser.new_page(viewport={"width": 1366, "height": 768})
+    violations += watch_csp(reviewer)
     _login(reviewer, hub.url, "dept-scjgj")
     _wait_for_case(reviewer, hub.url, second, "已提交")
     reviewer.click("button:text('受理')")
@@ -152,6 +156,7 @@ def test_village_files_town_and_county_decide_village_sees_both(
     reviewer.screenshot(path=str(ARTIFACTS / "hub-dashboard.png"), full_page=True)
 
     admin = browser.new_page(viewport={"width": 1366, "height": 768})
+    violations += watch_csp(admin)
     _login(admin, hub.url, "admin")
     admin.goto(f"{hub.url}/catalog/{delegated_code}/edit")
     assert "申请材料" in admin.inner_text("main")
@@ -163,3 +168,4 @@ def test_village_files_town_and_county_decide_village_sees_both(
     _wait_for_case(agent, village.url, first, "准予")
     _wait_for_case(agent, village.url, second, "不予")
     agent.screenshot(path=str(ARTIFACTS / "village-result.png"), full_page=True)
+    assert not violations, violations

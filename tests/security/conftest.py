@@ -1,4 +1,5 @@
-"""Fixtures for trust between tiers: node apps in process, reached through ``requests``.
+"""Fixtures for the security tests: a demo town (``demo_town_app``), and node apps in process
+reached through ``requests`` for trust between tiers.
 
 ``requests`` calls to ``http://<name>.test`` are answered by the Flask app registered
 under that name (a transport adapter), so the real ``SyncClient`` and ``join`` run
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from click.testing import CliRunner
 from flask import Flask
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
@@ -135,3 +137,16 @@ def copy_regions(hub_app: Flask, session: Session) -> None:
                     sig=row.sig,
                 )
             )
+
+
+@pytest.fixture
+def demo_town_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: FixedClock) -> Flask:
+    """A town node initialised with its demo accounts (its own SQLite file)."""
+    from town_node import create_app
+    from town_node.cli import town
+
+    monkeypatch.setenv("SANJI_TOWN_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SANJI_TOWN_NODE_CODE", "610727105")
+    result = CliRunner().invoke(town, ["init", "--demo"])
+    assert result.exit_code == 0, result.output
+    return create_app({"TESTING": True, "CLOCK": clock, "COOKIE_SECURE": False})

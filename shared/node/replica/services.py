@@ -100,6 +100,10 @@ def _account(session: Session, data: dict[str, Any], me: str) -> None:
     account.department_code = data.get("department_code")
     account.password_hash = data["password_hash"]
     account.active = bool(data.get("active", True))
+    # The hub's session version ends tokens and page sessions here too; the lockout
+    # state (failed_logins, locked_until) and the local epoch are this node's own and
+    # are never touched by the feed.
+    account.session_version = int(data.get("session_version") or 1)
 
 
 def _calendar_year(session: Session, data: dict[str, Any]) -> None:

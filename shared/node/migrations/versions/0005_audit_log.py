@@ -1,12 +1,10 @@
 """audit log: entries, per-node heads, sealed segments, alerts
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-28 14:00:00
 
-The same tables as the hub's revision 0008 (``shared.schema.common_0005``). Revises 0003
-for now: node revision 0004 is being written on another branch, and whoever merges both
-re-chains this one onto it.
+The same tables as the hub's revision 0008 (``shared.schema.common_0005``).
 """
 
 from collections.abc import Sequence
@@ -14,7 +12,7 @@ from collections.abc import Sequence
 from shared.schema import common_0005
 
 revision: str = "0005"
-down_revision: str | Sequence[str] | None = "0003"
+down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
