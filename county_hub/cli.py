@@ -37,6 +37,27 @@ def _seed(app: Flask) -> None:
     )
 
 
+def _bootstrap(app: Flask, username: str, password: str) -> None:
+    """``sanji hub init --admin``: the first county admin, and nothing else (no demo data)."""
+    from county_hub.accounts.services import bootstrap_admin
+    from shared.db import unit_of_work
+    from shared.errors import DomainError
+
+    tier = app.extensions["sanji"]
+    try:
+        with unit_of_work(tier.sessions) as session:
+            created = bootstrap_admin(
+                session, username, password, county=tier.node_code, clock=tier.clock
+            )
+    except DomainError as err:
+        reasons = "；".join(p.reason for p in err.invalid_params)
+        raise click.ClickException(f"{err.detail}{'：' + reasons if reasons else ''}") from err
+    if created is None:
+        click.echo(f"县级管理员 {username} 已存在（密码一致），未作改动。")
+    else:
+        click.echo(f"已创建县级管理员 {username}；未写入任何演示数据。")
+
+
 hub = tier_group(
     "hub",
     help_text="县级枢纽：事项目录、下放批次、账号与全县数据。",
@@ -48,6 +69,7 @@ hub = tier_group(
     after_init=_after_init,
     enrolls=True,
     jobs=hub_jobs,
+    bootstrap=_bootstrap,
 )
 
 

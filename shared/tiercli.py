@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import click
 from flask import Flask
 
+from shared.accounts.passwords import password_problems
 from shared.config import COMMON_SETTINGS, Setting
 from shared.migrate import current_revision, upgrade
 
@@ -26,17 +28,27 @@ def tier_group(
     enrolls: bool = False,
     joins: str | None = None,
     jobs: Callable[[Flask], list[Any]] | None = None,
+    bootstrap: Callable[[Flask, str, str], None] | None = None,
 ) -> click.Group:
-    """A click group named ``name`` with init, serve and config."""
+    """A click group named ``name`` with init, serve and config.
+
+    ``bootstrap`` (the hub's) gives init ``--admin USERNAME [--password-stdin]``: after the
+    migration it is called with the app, the username and the password.
+    """
 
     @click.group(name=name, help=help_text)
     def group() -> None:
         pass
 
-    @group.command("init")
-    @click.option("--demo", is_flag=True, help="同时写入演示数据（如尚未写入）")
-    def init(demo: bool) -> None:
+    def init(demo: bool, admin: str | None = None, password_stdin: bool = False) -> None:
         """创建或升级本节点数据库（Alembic 迁移）。"""
+        password = None
+        if admin is not None:
+            if demo:
+                raise click.UsageError("--admin 用于正式上线，不能与 --demo 同时使用")
+            password = _read_password(admin, from_stdin=password_stdin)
+        elif password_stdin:
+            raise click.UsageError("--password-stdin 须与 --admin 一起使用")
         app = factory()
         engine = app.extensions["sanji"].engine
         before = current_revision(engine)
@@ -46,6 +58,19 @@ def tier_group(
         if after_init is not None:
             with app.app_context():
                 after_init(app, demo)
+        if bootstrap is not None and admin is not None and password is not None:
+            with app.app_context():
+                bootstrap(app, admin, password)
+
+    init = click.option("--demo", is_flag=True, help="同时写入演示数据（如尚未写入）")(init)
+    if bootstrap is not None:
+        init = click.option(
+            "--password-stdin", is_flag=True, help="从标准输入读取密码（第一行），不提示"
+        )(init)
+        init = click.option(
+            "--admin", metavar="USERNAME", help="创建第一个县级管理员账号（密码在提示中输入）"
+        )(init)
+    group.command("init")(init)
 
     @group.command("serve")
     @click.option("--host", default="127.0.0.1", show_default=True)
@@ -84,6 +109,23 @@ def tier_group(
     if jobs is not None:
         group.add_command(_scheduler_command(factory, jobs))
     return group
+
+
+def _read_password(username: str, *, from_stdin: bool) -> str:
+    """The new admin's password from stdin's first line or a hidden prompt; refused if weak.
+
+    Checked before anything is migrated, so a weak password leaves the data folder as it was.
+    """
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt(
+            f"账号 {username} 的密码", hide_input=True, confirmation_prompt="再输入一次"
+        )
+    problems = password_problems(username, password)
+    if problems:
+        raise click.ClickException("密码不符合要求：" + "；".join(problems))
+    return password
 
 
 def _enroll_command(factory: Callable[[], Flask]) -> click.Command:
