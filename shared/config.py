@@ -38,6 +38,11 @@ COMMON_SETTINGS: Sequence[Setting] = (
     Setting("LOG_LEVEL", "INFO", "str: DEBUG, INFO, WARNING or ERROR"),
     Setting("MAX_CONTENT_LENGTH", 16 * 1024 * 1024, "int: largest request body in bytes (413)"),
     Setting(
+        "METRICS_ALLOW",
+        "127.0.0.1,::1",
+        "str: comma list of client addresses that may read /metrics (others get 404)",
+    ),
+    Setting(
         "COOKIE_SECURE", True, "bool: session cookie only over HTTPS (off for the plain-HTTP demo)"
     ),
 )

@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import random
 import signal
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +22,9 @@ from typing import Any
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from shared.db import unit_of_work
 from shared.log import get_logger
+from shared.sync import state
 
 log = get_logger(__name__)
 
@@ -41,14 +45,44 @@ def backoff_seconds(failures: int, rng: random.Random | None = None) -> float:
     return base * jitter
 
 
+STATS_FLUSH_SECONDS = 15.0  # one small write every 15 s, not one per 1-second job run
+
+
+class JobStats:
+    """Runs and failures per job, counted in memory and written to ``sync_state``.
+
+    The web workers are other processes, so the counters are published through the
+    database; writing them every 15 s rather than per run keeps SQLite's writer free.
+    """
+
+    def __init__(self) -> None:
+        self.counts: dict[str, dict[str, float]] = {}
+        self.lock = threading.Lock()
+
+    def record(self, job: str, *, failed: bool) -> None:
+        with self.lock:
+            stats = self.counts.setdefault(job, {"runs": 0, "failures": 0, "last_run": 0.0})
+            stats["runs"] += 1
+            stats["failures"] += 1 if failed else 0
+            stats["last_run"] = time.time()
+
+    def flush(self, app: Flask) -> None:
+        with self.lock:
+            snapshot = {job: dict(stats) for job, stats in self.counts.items()}
+        with unit_of_work(app.extensions["sanji"].sessions) as session:
+            state.put(session, state.JOB_STATS_KEY, snapshot)
+
+
 def run(app: Flask, jobs: list[JobSpec]) -> None:
     """Run ``jobs`` until SIGTERM or Ctrl-C."""
     scheduler = BlockingScheduler(
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
     )
+    stats = JobStats()
+    jobs = [*jobs, JobSpec("metrics.flush", STATS_FLUSH_SECONDS, stats.flush)]
     for spec in jobs:
         scheduler.add_job(
-            _guarded(app, spec),
+            _guarded(app, spec, stats),
             "interval",
             seconds=spec.seconds,
             id=spec.id,
@@ -64,14 +98,19 @@ def run(app: Flask, jobs: list[JobSpec]) -> None:
     )
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
+    with contextlib.suppress(Exception):  # the last counts, best effort on the way out
+        stats.flush(app)
 
 
-def _guarded(app: Flask, spec: JobSpec) -> Callable[[], None]:
+def _guarded(app: Flask, spec: JobSpec, stats: JobStats) -> Callable[[], None]:
     def job() -> None:
+        failed = False
         try:
             with app.app_context():
                 spec.func(app)
         except Exception:  # a job must never kill the scheduler; it is logged and retried
+            failed = True
             log.exception("job_failed", job=spec.id)
+        stats.record(spec.id, failed=failed)
 
     return job

@@ -14,7 +14,7 @@ from shared.db import make_engine, make_sessionmaker
 from shared.log import configure_logging
 from shared.sync.crypto import NodeKey
 from shared.tier import TIER_LABELS, Tier
-from shared.web import assets, auth, calendar_api, health, pages, problems
+from shared.web import assets, auth, calendar_api, health, metrics, pages, problems
 from shared.web.context import close_session
 from shared.web.smorest import Api
 
@@ -57,6 +57,7 @@ def build_app(
     app.teardown_appcontext(close_session)
 
     assets.init_app(app)
+    metrics.init_app(app)
     api = Api(app)
     api.register_blueprint(auth.blp, url_prefix="/api/v1/auth")
     api.register_blueprint(health.blp, url_prefix="/api/v1")
