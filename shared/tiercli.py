@@ -214,10 +214,14 @@ def _scheduler_command(
     @click.command("scheduler")
     def scheduler() -> None:
         """启动本节点的定时任务进程（同步、退避重试、到期处理）；不要在 Web 进程中运行。"""
-        from shared.sync.scheduler import run
+        from shared.sync.scheduler import SchedulerRunning, run, single_instance
 
         app = factory()
-        run(app, jobs(app))
+        try:
+            with single_instance(app):
+                run(app, jobs(app))
+        except SchedulerRunning as exc:
+            raise click.ClickException(str(exc)) from exc
 
     return scheduler
 
