@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -101,6 +102,8 @@ def tier_group(
                 value = make_url(str(value)).render_as_string(hide_password=True)
             click.echo(f"{prefix}_{setting.name} = {value!r}\n    {setting.meaning}")
 
+    group.add_command(_backup_command(factory, name, prefix))
+    group.add_command(_restore_command(name, prefix, settings))
     if enrolls:
         group.add_command(_enroll_command(factory))
     if joins:
@@ -126,6 +129,72 @@ def _read_password(username: str, *, from_stdin: bool) -> str:
     if problems:
         raise click.ClickException("密码不符合要求：" + "；".join(problems))
     return password
+
+
+def _backup_command(factory: Callable[[], Flask], name: str, prefix: str) -> click.Command:
+    @click.command("backup")
+    @click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+    def backup(target: Path) -> None:
+        """在线备份本节点（数据库、节点密钥与签章密钥、配置文件）到新目录 TARGET。"""
+        from shared.backup import BackupError, Identity, make_backup
+
+        app = factory()
+        tier = app.extensions["sanji"]
+        settings_file = os.environ.get(f"{prefix}_SETTINGS")
+        who = Identity(
+            tier=name,
+            node_code=tier.node_code,
+            data_dir=Path(app.config["DATA_DIR"]),
+            database_url=str(app.config["DATABASE_URL"]),
+            settings_file=Path(settings_file) if settings_file else None,
+        )
+        try:
+            manifest = make_backup(who, tier.engine, target, version=tier.version)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        size = sum(f["size"] for f in manifest["files"])
+        click.echo(
+            f"已备份 {name} 节点 {tier.node_code} 到 {target}：{len(manifest['files'])} 个文件，"
+            f"{size / 1e6:.1f} MB，数据库版本 {manifest['alembic_revision']}"
+        )
+
+    return backup
+
+
+def _restore_command(name: str, prefix: str, settings: Sequence[Setting]) -> click.Command:
+    @click.command("restore")
+    @click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+    @click.option("--force", is_flag=True, help="DATA_DIR 已有数据时覆盖（旧数据另存一份）")
+    def restore(source: Path, force: bool) -> None:
+        """从 backup 生成的目录恢复本节点；先校验完整性与节点身份，请先停止 Web 与定时任务进程。"""
+        from shared.backup import BackupError, Identity, restore_backup, scheduler_running
+        from shared.config import load_config
+
+        # No app: building one would create a node key and a secret key in DATA_DIR
+        # before the restore could look at it.
+        bare = Flask("sanji-restore")
+        load_config(bare, prefix=prefix, tier=name, settings=settings, create=False)
+        who = Identity(
+            tier=name,
+            node_code=str(bare.config["NODE_CODE"]),
+            data_dir=Path(bare.config["DATA_DIR"]),
+            database_url=str(bare.config["DATABASE_URL"]),
+        )
+        if scheduler_running(who.data_dir):
+            raise click.ClickException("本节点的定时任务进程仍在运行；请先停止 Web 与定时任务进程")
+        try:
+            kept = restore_backup(source, who, force=force)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        if kept is not None:
+            click.echo(f"原有数据已另存到 {kept}")
+        catch_up = "" if name == "hub" else f"和 `sanji {name} sync-once`（取回备份后的事件）"
+        click.echo(
+            f"已恢复 {name} 节点 {who.node_code} 到 {who.data_dir}。请先运行 "
+            f"`sanji {name} init`（升级数据库）{catch_up}，再启动 Web 与定时任务进程。"
+        )
+
+    return restore
 
 
 def _enroll_command(factory: Callable[[], Flask]) -> click.Command:
