@@ -65,6 +65,7 @@ BENCHMARKS = (
     Benchmark("certs", BENCH / "certs.py"),
     Benchmark("figures", BENCH / "figures.py", postgres=True),
     Benchmark("cert_lookup", BENCH / "cert_lookup.py", postgres=True),
+    Benchmark("backup", BENCH / "backup.py"),
 )
 
 
