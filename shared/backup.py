@@ -28,9 +28,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import make_url
 
+from shared.db import make_engine
 from shared.migrate import current_revision
 
 MANIFEST = "manifest.json"
@@ -219,7 +220,9 @@ def restore_backup(
     """Put the backup ``source`` in place of ``who``'s state; returns where the old state went.
 
     Raises BackupError, before changing anything, for a damaged or foreign backup, a
-    PostgreSQL dump without pg_restore, or an existing DATA_DIR without ``force``.
+    PostgreSQL dump without pg_restore, or an existing DATA_DIR (or a PostgreSQL database
+    that already holds a schema) without ``force``. With ``force`` the PostgreSQL
+    database is first dumped into the kept folder.
     """
     manifest = check_backup(source, who)
     database = _sqlite_path(who.database_url)
@@ -229,15 +232,19 @@ def restore_backup(
         raise BackupError("数据库是 PostgreSQL，但本机没有 pg_restore（请安装 postgresql-client）")
     existing = who.data_dir.is_dir() and any(who.data_dir.iterdir())
     db_outside = database is not None and database.exists() and who.data_dir not in database.parents
-    if (existing or db_outside) and not force:
+    pg_in_use = database is None and _pg_has_schema(who.database_url)
+    if (existing or db_outside or pg_in_use) and not force:
         raise BackupError(
             f"{who.data_dir} 已有数据；确认要覆盖请加 --force（被替换的内容会另存一份）"
         )
     kept = None
-    if existing or db_outside:
+    if existing or db_outside or pg_in_use:
         stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S")
         kept = who.data_dir.with_name(f"{who.data_dir.name}.replaced-{stamp}")
         kept.mkdir(parents=True)
+        if pg_in_use:
+            # pg_restore --clean drops what is there: keep it as a dump first.
+            _pg_dump(who.database_url, kept / f"before-restore-{PG_FILE}")
         if existing:
             for child in who.data_dir.iterdir():
                 shutil.move(str(child), kept / child.name)
@@ -259,6 +266,15 @@ def restore_backup(
         shutil.copy2(source / SETTINGS_FILE, who.data_dir / f"{SETTINGS_FILE}.restored")
     os.sync()
     return kept
+
+
+def _pg_has_schema(url: str) -> bool:
+    """Does the PostgreSQL database already hold a sanji schema (an Alembic version)?"""
+    engine = make_engine(url)
+    try:
+        return inspect(engine).has_table("alembic_version")
+    finally:
+        engine.dispose()
 
 
 def _pg_restore(url: str, dump: Path) -> None:
