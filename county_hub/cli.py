@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from county_hub import create_app
 from county_hub.config import PREFIX, SETTINGS
+from county_hub.imports import KINDS
 from county_hub.jobs import hub_jobs
 from shared.tiercli import tier_group
 
@@ -192,10 +193,10 @@ def monthly_report(month: str | None, out: Path | None) -> None:
 
 
 @hub.command("template")
-@click.argument("kind", type=click.Choice(["regions", "departments", "accounts", "catalog"]))
+@click.argument("kind", type=click.Choice(KINDS))
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def template_command(kind: str, path: Path) -> None:
-    """写出 KIND（regions、departments、accounts、catalog）的 .xlsx 导入模板。"""
+    """写出 KIND（regions、departments、certificate_types、accounts、catalog）的 .xlsx 导入模板。"""
     from county_hub.catalog.exchange import ITEM_COLUMNS, MATERIAL_COLUMNS
     from county_hub.imports import write_template
 
@@ -216,7 +217,7 @@ def template_command(kind: str, path: Path) -> None:
 
 
 @hub.command("import")
-@click.argument("kind", type=click.Choice(["regions", "departments", "accounts", "catalog"]))
+@click.argument("kind", type=click.Choice(KINDS))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="只检查，不写入")
 @click.option("--as-user", default=None, help="以哪个县级管理员账号导入（默认：唯一的县级管理员）")

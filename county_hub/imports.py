@@ -1,4 +1,7 @@
-"""Importing a real county's master data from spreadsheets: regions, departments, accounts.
+"""Importing a county's master data from spreadsheets: regions, departments, accounts, certificates.
+
+Certificate types are the kinds of 电子证照 a catalog material may name
+(``certificate_type``); they are imported after departments and before the catalog.
 
 ``sanji hub template KIND FILE.xlsx`` writes the empty sheet with each column explained;
 ``sanji hub import KIND FILE`` reads it back. The family rule is the catalog's
@@ -29,7 +32,8 @@ from county_hub.accounts.models import Account
 from county_hub.accounts.services import USERNAME, _check_place
 from county_hub.accounts.services import announce as announce_account
 from county_hub.catalog.exchange import ImportRefused, ImportReport, RowProblem
-from county_hub.feed import department_data, region_data
+from county_hub.catalog.models import CertificateType
+from county_hub.feed import certificate_type_data, department_data, region_data
 from county_hub.org.models import Department, Region, RegionLevel
 from shared.accounts.models import Role
 from shared.accounts.passwords import password_problems
@@ -37,7 +41,7 @@ from shared.accounts.services import Actor, hash_password, require_role
 from shared.clock import Clock
 from shared.errors import InvalidInput
 from shared.ids import region as region_ids
-from shared.ids.gb32100 import validate_uscc
+from shared.ids.gb32100 import is_valid_uscc, validate_uscc
 from shared.sync.feed import record_change
 
 Row = dict[str, Any]
@@ -64,6 +68,14 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("role", "角色：" + "、".join(f"{r.value}（{r.label}）" for r in Role)),
         ("region_code", "镇(街道)窗口人员填镇代码，代办员填村代码；县级角色可空"),
         ("department_code", "部门审批人员填部门代码"),
+    ),
+    "certificate_types": (
+        ("code", "证照类型代码（事项材料的 certificate_type 列引用它）：小写字母、数字和 -"),
+        ("name", "证照名称"),
+        ("issuing_department_code", "签发部门代码（须已导入）"),
+        ("type_code", "GB/T 36904 类型代码：定义机构统一社会信用代码 + 3 位数字（可空）"),
+        ("holder_kind", "持证主体：111 个人（身份证号）或 001 单位（统一社会信用代码）；可空：111"),
+        ("validity_years", "有效期（年）；可空：长期有效"),
     ),
 }
 KINDS = (*COLUMNS, "catalog")
@@ -140,7 +152,12 @@ def import_rows(
     require_role(actor, Role.ADMIN, action=f"导入{_LABELS[kind]}")
     report = ImportReport(rows=len(rows), dry_run=dry_run)
     created = AccountsCreated()
-    check = {"regions": _regions, "departments": _departments, "accounts": _accounts}[kind]
+    check = {
+        "regions": _regions,
+        "departments": _departments,
+        "accounts": _accounts,
+        "certificate_types": _certificate_types,
+    }[kind]
     check(
         session, rows, report, created, county=county, clock=clock, write=False, progress=progress
     )
@@ -152,7 +169,12 @@ def import_rows(
     return report, created
 
 
-_LABELS = {"regions": "行政区划", "departments": "部门", "accounts": "账号"}
+_LABELS = {
+    "regions": "行政区划",
+    "departments": "部门",
+    "accounts": "账号",
+    "certificate_types": "证照类型",
+}
 
 
 def _problem(report: ImportReport, kind: str, index: int, column: str, reason: str) -> None:
@@ -362,3 +384,80 @@ def _accounts(
         announce_account(session, account, clock=clock)
         created.passwords[username] = password
         report.created += 1
+
+
+def _certificate_types(
+    session: Session,
+    rows: list[Row],
+    report: ImportReport,
+    created: AccountsCreated,
+    *,
+    county: str,
+    clock: Clock,
+    write: bool,
+    progress: Progress | None,
+) -> None:
+    seen: set[str] = set()
+    for index, row in enumerate(rows):
+        code, name = row.get("code", ""), row.get("name", "")
+        issuer, type_code = row.get("issuing_department_code", ""), row.get("type_code", "")
+        holder, years = row.get("holder_kind", "111"), row.get("validity_years", "")
+        before = len(report.problems)
+        if not DEPARTMENT_CODE.match(code):
+            _problem(
+                report, "certificate_types", index, "code", "只能包含小写字母、数字和 -，2–32 位"
+            )
+        elif code in seen:
+            _problem(report, "certificate_types", index, "code", f"{code} 在本表中重复")
+        seen.add(code)
+        if not name:
+            _problem(report, "certificate_types", index, "name", "证照名称不能为空")
+        if not issuer or session.get(Department, issuer) is None:
+            _problem(
+                report,
+                "certificate_types",
+                index,
+                "issuing_department_code",
+                f"签发部门 {issuer or '（空）'} 不存在（须先导入部门）",
+            )
+        if type_code and not (
+            len(type_code) == 21 and type_code[18:].isdigit() and is_valid_uscc(type_code[:18])
+        ):
+            _problem(
+                report,
+                "certificate_types",
+                index,
+                "type_code",
+                "应为 21 位：定义机构的统一社会信用代码 + 3 位数字",
+            )
+        if holder not in ("111", "001"):
+            _problem(report, "certificate_types", index, "holder_kind", "只能是 111 或 001")
+        if years and not (years.isdigit() and 1 <= int(years) <= 100):
+            _problem(
+                report, "certificate_types", index, "validity_years", "应为 1–100 的整数或留空"
+            )
+        if progress:
+            progress(1)
+        if not write or len(report.problems) > before:
+            continue
+        values = {
+            "name": name,
+            "issuing_department_code": issuer,
+            "type_code": type_code or None,
+            "holder_kind": holder,
+            "validity_years": int(years) if years else None,
+        }
+        cert = session.get(CertificateType, code)
+        if cert is None:
+            cert = CertificateType(code=code, note="", **values)
+            session.add(cert)
+            report.created += 1
+        elif all(getattr(cert, k) == v for k, v in values.items()):
+            report.unchanged += 1
+            continue
+        else:
+            for key, value in values.items():
+                setattr(cert, key, value)
+            report.updated += 1
+        session.flush()
+        record_change(session, "certificate_type", code, certificate_type_data(cert), clock=clock)

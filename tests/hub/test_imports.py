@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from county_hub import create_app
+from county_hub.catalog.models import CertificateType
 from county_hub.cli import hub
 from county_hub.org.models import Department, Region
 from shared.accounts.models import Account
@@ -160,3 +161,21 @@ def test_bad_accounts_name_each_reason_and_write_nothing(county: Path) -> None:
     assert "第 5 行 [role]：未知角色“king”" in output
     assert "第 6 行 [department_code]" in output
     assert _count(Account) == 1
+
+
+def test_certificate_types_let_the_catalog_name_them(county: Path) -> None:
+    assert _import("departments", _filled(county, "departments", DEPARTMENTS))[0] == 0
+    rows = [
+        ["hkb", "户口簿", "mzj", f"{USCC_A}001", "111", ""],
+        ["bad", "无部门", "nope", "", "111", "x"],
+    ]
+    code, output = _import("certificate_types", _filled(county, "certificate_types", rows))
+    assert code != 0
+    assert "第 3 行 [issuing_department_code]" in output
+    assert "第 3 行 [validity_years]" in output
+    code, output = _import("certificate_types", _filled(county, "certificate_types", rows[:1]))
+    assert code == 0 and "新增 1" in output, output
+    app = create_app({"TESTING": True})
+    with app.extensions["sanji"].sessions() as session:
+        assert session.get(CertificateType, "hkb") is not None
+        assert "certificate_type" in set(session.scalars(select(MasterChange.entity)))
