@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-fast bench bench-all bench-certs bench-figures bench-lookup lint typecheck fmt openapi clean
+.PHONY: help install demo test test-fast bench bench-all bench-backup bench-certs bench-figures bench-lookup lint typecheck fmt openapi clean
 
 help: ## List every task
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ bench-certs: $(STAMP) ## Certificate verify() rate on one core; exits 1 below 5,
 BENCH_PG_URL ?= $(SANJI_BENCH_POSTGRES_URL)
 bench-figures: $(STAMP) ## Figures on 2M cases in PostgreSQL (BENCH_PG_URL=...); exits 1 above 300 ms
 	$(BIN)/python bench/figures.py --url "$(BENCH_PG_URL)"
+
+bench-backup: $(STAMP) ## Online backup of a hub with 1M case events; exits 1 above 60 s
+	$(BIN)/python bench/backup.py
 
 bench-lookup: $(STAMP) ## Certificate look-up on 1M certificates in local PostgreSQL; exits 1 above 20 ms p95
 	$(BIN)/python bench/cert_lookup.py $(BENCH_LOOKUP_ARGS)

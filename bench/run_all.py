@@ -67,6 +67,7 @@ BENCHMARKS = (
     Benchmark("cert_lookup", BENCH / "cert_lookup.py", postgres=True),
     Benchmark("audit", BENCH / "audit.py"),
     Benchmark("login", BENCH / "login.py"),
+    Benchmark("backup", BENCH / "backup.py"),
 )
 
 

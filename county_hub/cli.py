@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from county_hub import create_app
 from county_hub.config import PREFIX, SETTINGS
+from county_hub.imports import KINDS
 from county_hub.jobs import hub_jobs
 from shared.audit.services import record
 from shared.tiercli import tier_group
@@ -39,6 +40,27 @@ def _seed(app: Flask) -> None:
     )
 
 
+def _bootstrap(app: Flask, username: str, password: str) -> None:
+    """``sanji hub init --admin``: the first county admin, and nothing else (no demo data)."""
+    from county_hub.accounts.services import bootstrap_admin
+    from shared.db import unit_of_work
+    from shared.errors import DomainError
+
+    tier = app.extensions["sanji"]
+    try:
+        with unit_of_work(tier.sessions) as session:
+            created = bootstrap_admin(
+                session, username, password, county=tier.node_code, clock=tier.clock
+            )
+    except DomainError as err:
+        reasons = "；".join(p.reason for p in err.invalid_params)
+        raise click.ClickException(f"{err.detail}{'：' + reasons if reasons else ''}") from err
+    if created is None:
+        click.echo(f"县级管理员 {username} 已存在（密码一致），未作改动。")
+    else:
+        click.echo(f"已创建县级管理员 {username}；未写入任何演示数据。")
+
+
 hub = tier_group(
     "hub",
     help_text="县级枢纽：事项目录、下放批次、账号与全县数据。",
@@ -50,6 +72,7 @@ hub = tier_group(
     after_init=_after_init,
     enrolls=True,
     jobs=hub_jobs,
+    bootstrap=_bootstrap,
 )
 
 
@@ -182,3 +205,97 @@ def monthly_report(month: str | None, out: Path | None) -> None:
             )
     book.save(target)
     click.echo(f"已生成 {period.label} 按月通报：{target}（{len(book.sheetnames)} 个工作表）")
+
+
+@hub.command("template")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def template_command(kind: str, path: Path) -> None:
+    """写出 KIND（regions、departments、certificate_types、accounts、catalog）的 .xlsx 导入模板。"""
+    from county_hub.catalog.exchange import ITEM_COLUMNS, MATERIAL_COLUMNS
+    from county_hub.imports import write_template
+
+    if kind == "catalog":
+        # The catalog's own two-sheet layout (county_hub/catalog/exchange.py).
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        items = book.active
+        assert items is not None  # a new workbook always has one sheet
+        items.title = "items"
+        items.append(list(ITEM_COLUMNS))
+        book.create_sheet("materials").append(list(MATERIAL_COLUMNS))
+        book.save(path)
+    else:
+        write_template(kind, path)
+    click.echo(f"已写出 {kind} 导入模板：{path}（填写后用 sanji hub import {kind} {path}）")
+
+
+@hub.command("import")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="只检查，不写入")
+@click.option("--as-user", default=None, help="以哪个县级管理员账号导入（默认：唯一的县级管理员）")
+@click.pass_context
+def import_kind(
+    ctx: click.Context, kind: str, path: Path, dry_run: bool, as_user: str | None
+) -> None:
+    """导入 KIND 的 .xlsx 或 .csv；任何一行有误则整体拒绝并列出每行原因，不写入任何数据。"""
+    from sqlalchemy import select
+
+    from county_hub.accounts.models import Account
+    from county_hub.catalog.exchange import ImportRefused
+    from county_hub.imports import import_rows, read_rows
+    from shared.accounts.models import Role
+    from shared.accounts.services import Actor
+    from shared.db import unit_of_work
+
+    app = create_app()
+    tier = app.extensions["sanji"]
+    with unit_of_work(tier.sessions) as session:
+        if as_user is None:
+            admins = session.scalars(
+                select(Account.username).where(Account.role == Role.ADMIN, Account.active)
+            ).all()
+            if len(admins) != 1:
+                raise click.ClickException("有多个县级管理员（或没有），请用 --as-user 指定")
+            as_user = admins[0]
+    if kind == "catalog":
+        ctx.invoke(import_command, path=path, materials=None, dry_run=dry_run, as_user=as_user)
+        return
+    rows = read_rows(path, kind)
+    with unit_of_work(tier.sessions) as session:
+        account = session.get(Account, as_user)
+        if account is None:
+            raise click.ClickException(f"账号 {as_user} 不存在")
+        bar = tqdm(total=len(rows), desc="校验", unit="行", disable=None)
+        try:
+            report, created = import_rows(
+                session,
+                Actor.of(account),
+                kind,
+                rows,
+                county=tier.node_code,
+                clock=tier.clock,
+                dry_run=dry_run,
+                progress=bar.update,
+            )
+        except ImportRefused as refused:
+            bar.close()
+            for problem in refused.report.problems:
+                click.echo(str(problem), err=True)
+            raise click.ClickException(
+                f"导入被拒绝：共 {len(refused.report.problems)} 处问题，未写入任何数据。"
+            ) from refused
+        bar.close()
+        if dry_run:
+            session.rollback()
+    verb = "检查通过（未写入）" if dry_run else "已导入"
+    click.echo(
+        f"{verb}：共 {report.rows} 行，新增 {report.created}，更新 {report.updated}，"
+        f"无变化 {report.unchanged}。"
+    )
+    if created.passwords:
+        click.echo("一次性密码（只显示这一次，请当面交给本人并要求首次登录后修改）：")
+        for username, password in created.passwords.items():
+            click.echo(f"  {username}\t{password}")

@@ -15,7 +15,20 @@ Everything a node may change comes from the environment (the unit's EnvironmentF
 
 import os
 
-from shared.serve import ACCESS_LOG_FORMAT, MaskingLogger
+from shared.serve import (
+    ACCESS_LOG_FORMAT,
+    MULTIPROC_ENV,
+    MaskingLogger,
+    fresh_metrics_dir,
+    server_exited,
+    worker_exited,
+)
+
+# Workers sum their request metrics through files here (shared/web/metrics.py); the app is
+# imported only in the workers, after this line, so prometheus-client sees the folder.
+os.environ.setdefault(MULTIPROC_ENV, fresh_metrics_dir())
+child_exit = worker_exited
+on_exit = server_exited
 
 bind = os.environ.get("SANJI_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("SANJI_WORKERS", "2"))

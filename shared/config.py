@@ -40,6 +40,11 @@ COMMON_SETTINGS: Sequence[Setting] = (
     Setting("AUDIT_RETENTION_DAYS", 183, "int: days audit entries are kept once sealed (≥ 180)"),
     Setting("MAX_CONTENT_LENGTH", 16 * 1024 * 1024, "int: largest request body in bytes (413)"),
     Setting(
+        "METRICS_ALLOW",
+        "127.0.0.1,::1",
+        "str: comma list of client addresses that may read /metrics (others get 404)",
+    ),
+    Setting(
         "COOKIE_SECURE", True, "bool: session cookie only over HTTPS (off for the plain-HTTP demo)"
     ),
     Setting(
@@ -64,8 +69,13 @@ def load_config(
     tier: str,
     settings: Sequence[Setting],
     overrides: Mapping[str, Any] | None = None,
+    create: bool = True,
 ) -> None:
-    """Fill ``app.config`` in the documented order and derive what is left empty."""
+    """Fill ``app.config`` in the documented order and derive what is left empty.
+
+    ``create=False`` (``sanji <tier> restore``) derives the paths but creates neither
+    DATA_DIR nor the secret key: a restore must find the folder as the operator left it.
+    """
     for setting in (*COMMON_SETTINGS, *settings):
         app.config[setting.name] = setting.default
     settings_file = os.environ.get(f"{prefix}_SETTINGS")
@@ -82,16 +92,17 @@ def load_config(
             app.config[setting.name] = str(value)
         elif isinstance(setting.default, int) and isinstance(value, str):
             app.config[setting.name] = int(value)
-    _derive(app, tier)
+    _derive(app, tier, create=create)
 
 
-def _derive(app: Flask, tier: str) -> None:
+def _derive(app: Flask, tier: str, *, create: bool = True) -> None:
     data_dir = Path(app.config["DATA_DIR"] or Path("var") / tier).resolve()
     app.config["DATA_DIR"] = str(data_dir)
     if not app.config["DATABASE_URL"]:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        if create:
+            data_dir.mkdir(parents=True, exist_ok=True)
         app.config["DATABASE_URL"] = f"sqlite:///{data_dir / (tier + '.sqlite3')}"
-    if not app.config["SECRET_KEY"]:
+    if not app.config["SECRET_KEY"] and create:
         app.config["SECRET_KEY"] = _stored_secret(data_dir)
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -49,17 +51,48 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 
 def limit_malloc_arenas() -> None:
-    """Re-execute this process with ``MALLOC_ARENA_MAX=2`` unless it is already set.
+    """Re-execute this process with ``MALLOC_ARENA_MAX=2`` (and a metrics folder) if unset.
 
     glibc gives each thread of a gthread worker its own malloc arena, and memory freed
     after a large sync batch stays mapped in them: a worker that needs 80 MB grew past
     180 MB. Two arenas keep it near what it uses. glibc reads the variable only at
     start, hence the re-exec; the systemd units set it directly (deploy/systemd).
+
+    prometheus-client likewise picks its multiprocess mode when it is first imported,
+    which the command line has already done: the same re-exec gives the new process
+    ``PROMETHEUS_MULTIPROC_DIR`` (a fresh folder per server start, see shared/web/metrics.py).
     """
-    if os.environ.get("MALLOC_ARENA_MAX"):
+    missing = not os.environ.get("MALLOC_ARENA_MAX") or not os.environ.get(MULTIPROC_ENV)
+    if not missing:
         return
-    os.environ["MALLOC_ARENA_MAX"] = "2"
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+    os.environ.setdefault(MULTIPROC_ENV, fresh_metrics_dir())
     os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])  # noqa: S606 - same command
+
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def fresh_metrics_dir() -> str:
+    """An empty folder for the workers' metric files: counters start at 0 with the server."""
+    return tempfile.mkdtemp(prefix="sanji-metrics-")
+
+
+def worker_exited(_server: Any, worker: Any) -> None:
+    """gunicorn ``child_exit``: a dead worker's live gauges leave the sums (counters stay)."""
+    if os.environ.get(MULTIPROC_ENV):
+        # Imported here, not at the top: prometheus-client fixes its mode at first import,
+        # and deploy/gunicorn.conf.py imports this module before it sets the folder.
+        from prometheus_client.multiprocess import mark_process_dead
+
+        mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]  # no hints
+
+
+def server_exited(_server: Any) -> None:
+    """gunicorn ``on_exit``: remove this start's metrics folder."""
+    folder = os.environ.get(MULTIPROC_ENV, "")
+    if os.path.basename(folder).startswith("sanji-metrics-"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def serve(
@@ -78,5 +111,7 @@ def serve(
             "accesslog": "-",
             "access_log_format": ACCESS_LOG_FORMAT,
             "logger_class": MaskingLogger,
+            "child_exit": worker_exited,
+            "on_exit": server_exited,
         },
     ).run()

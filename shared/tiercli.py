@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 import click
 from flask import Flask
 
+from shared.accounts.passwords import password_problems
 from shared.config import COMMON_SETTINGS, Setting
 from shared.migrate import current_revision, upgrade
 
@@ -26,17 +29,27 @@ def tier_group(
     enrolls: bool = False,
     joins: str | None = None,
     jobs: Callable[[Flask], list[Any]] | None = None,
+    bootstrap: Callable[[Flask, str, str], None] | None = None,
 ) -> click.Group:
-    """A click group named ``name`` with init, serve and config."""
+    """A click group named ``name`` with init, serve and config.
+
+    ``bootstrap`` (the hub's) gives init ``--admin USERNAME [--password-stdin]``: after the
+    migration it is called with the app, the username and the password.
+    """
 
     @click.group(name=name, help=help_text)
     def group() -> None:
         pass
 
-    @group.command("init")
-    @click.option("--demo", is_flag=True, help="同时写入演示数据（如尚未写入）")
-    def init(demo: bool) -> None:
+    def init(demo: bool, admin: str | None = None, password_stdin: bool = False) -> None:
         """创建或升级本节点数据库（Alembic 迁移）。"""
+        password = None
+        if admin is not None:
+            if demo:
+                raise click.UsageError("--admin 用于正式上线，不能与 --demo 同时使用")
+            password = _read_password(admin, from_stdin=password_stdin)
+        elif password_stdin:
+            raise click.UsageError("--password-stdin 须与 --admin 一起使用")
         app = factory()
         engine = app.extensions["sanji"].engine
         before = current_revision(engine)
@@ -46,6 +59,19 @@ def tier_group(
         if after_init is not None:
             with app.app_context():
                 after_init(app, demo)
+        if bootstrap is not None and admin is not None and password is not None:
+            with app.app_context():
+                bootstrap(app, admin, password)
+
+    init = click.option("--demo", is_flag=True, help="同时写入演示数据（如尚未写入）")(init)
+    if bootstrap is not None:
+        init = click.option(
+            "--password-stdin", is_flag=True, help="从标准输入读取密码（第一行），不提示"
+        )(init)
+        init = click.option(
+            "--admin", metavar="USERNAME", help="创建第一个县级管理员账号（密码在提示中输入）"
+        )(init)
+    group.command("init")(init)
 
     @group.command("serve")
     @click.option("--host", default="127.0.0.1", show_default=True)
@@ -77,6 +103,8 @@ def tier_group(
             click.echo(f"{prefix}_{setting.name} = {value!r}\n    {setting.meaning}")
 
     group.add_command(_fingerprint_command(factory, name))
+    group.add_command(_backup_command(factory, name, prefix))
+    group.add_command(_restore_command(name, prefix, settings))
     if enrolls:
         group.add_command(_enroll_command(factory))
     if joins:
@@ -85,6 +113,89 @@ def tier_group(
     if jobs is not None:
         group.add_command(_scheduler_command(factory, jobs))
     return group
+
+
+def _read_password(username: str, *, from_stdin: bool) -> str:
+    """The new admin's password from stdin's first line or a hidden prompt; refused if weak.
+
+    Checked before anything is migrated, so a weak password leaves the data folder as it was.
+    """
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt(
+            f"账号 {username} 的密码", hide_input=True, confirmation_prompt="再输入一次"
+        )
+    problems = password_problems(password, username=username)
+    if problems:
+        raise click.ClickException("密码不符合要求：" + "；".join(problems))
+    return password
+
+
+def _backup_command(factory: Callable[[], Flask], name: str, prefix: str) -> click.Command:
+    @click.command("backup")
+    @click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+    def backup(target: Path) -> None:
+        """在线备份本节点（数据库、节点密钥与签章密钥、配置文件）到新目录 TARGET。"""
+        from shared.backup import BackupError, Identity, make_backup
+
+        app = factory()
+        tier = app.extensions["sanji"]
+        settings_file = os.environ.get(f"{prefix}_SETTINGS")
+        who = Identity(
+            tier=name,
+            node_code=tier.node_code,
+            data_dir=Path(app.config["DATA_DIR"]),
+            database_url=str(app.config["DATABASE_URL"]),
+            settings_file=Path(settings_file) if settings_file else None,
+        )
+        try:
+            manifest = make_backup(who, tier.engine, target, version=tier.version)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        size = sum(f["size"] for f in manifest["files"])
+        click.echo(
+            f"已备份 {name} 节点 {tier.node_code} 到 {target}：{len(manifest['files'])} 个文件，"
+            f"{size / 1e6:.1f} MB，数据库版本 {manifest['alembic_revision']}"
+        )
+
+    return backup
+
+
+def _restore_command(name: str, prefix: str, settings: Sequence[Setting]) -> click.Command:
+    @click.command("restore")
+    @click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+    @click.option("--force", is_flag=True, help="DATA_DIR 已有数据时覆盖（旧数据另存一份）")
+    def restore(source: Path, force: bool) -> None:
+        """从 backup 生成的目录恢复本节点；先校验完整性与节点身份，请先停止 Web 与定时任务进程。"""
+        from shared.backup import BackupError, Identity, restore_backup, scheduler_running
+        from shared.config import load_config
+
+        # No app: building one would create a node key and a secret key in DATA_DIR
+        # before the restore could look at it.
+        bare = Flask("sanji-restore")
+        load_config(bare, prefix=prefix, tier=name, settings=settings, create=False)
+        who = Identity(
+            tier=name,
+            node_code=str(bare.config["NODE_CODE"]),
+            data_dir=Path(bare.config["DATA_DIR"]),
+            database_url=str(bare.config["DATABASE_URL"]),
+        )
+        if scheduler_running(who.data_dir):
+            raise click.ClickException("本节点的定时任务进程仍在运行；请先停止 Web 与定时任务进程")
+        try:
+            kept = restore_backup(source, who, force=force)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        if kept is not None:
+            click.echo(f"原有数据已另存到 {kept}")
+        catch_up = "" if name == "hub" else f"和 `sanji {name} sync-once`（取回备份后的事件）"
+        click.echo(
+            f"已恢复 {name} 节点 {who.node_code} 到 {who.data_dir}。请先运行 "
+            f"`sanji {name} init`（升级数据库）{catch_up}，再启动 Web 与定时任务进程。"
+        )
+
+    return restore
 
 
 def _enroll_command(factory: Callable[[], Flask]) -> click.Command:
@@ -214,10 +325,14 @@ def _scheduler_command(
     @click.command("scheduler")
     def scheduler() -> None:
         """启动本节点的定时任务进程（同步、退避重试、到期处理）；不要在 Web 进程中运行。"""
-        from shared.sync.scheduler import run
+        from shared.sync.scheduler import SchedulerRunning, run, single_instance
 
         app = factory()
-        run(app, jobs(app))
+        try:
+            with single_instance(app):
+                run(app, jobs(app))
+        except SchedulerRunning as exc:
+            raise click.ClickException(str(exc)) from exc
 
     return scheduler
 

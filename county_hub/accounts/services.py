@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from county_hub.accounts.models import Account
 from county_hub.org.models import Department, Region, RegionLevel
 from shared.accounts.models import Role
-from shared.accounts.passwords import check_new_password, remembered
+from shared.accounts.passwords import check_new_password, password_problems, remembered
 from shared.accounts.services import (
     Actor,
     end_sessions,
@@ -190,6 +190,48 @@ def log_out_everywhere(session: Session, actor: Actor, username: str, *, clock: 
     else:
         account = _managed(session, actor, username, "注销他人登录")
     end_sessions(account, everywhere=True)
+    session.flush()
+    announce(session, account, clock=clock)
+    return account
+
+
+def bootstrap_admin(
+    session: Session, username: str, password: str, *, county: str, clock: Clock
+) -> Account | None:
+    """The first county admin of a new hub (``sanji hub init --admin``), or None if it exists.
+
+    Running the go-live step twice with the same password is harmless: the existing
+    account is left as it is and None returned. A different password raises Conflict —
+    init never changes a password (that is the accounts API's job, with its audit).
+    Raises InvalidInput for a bad username or a weak password (``password_problems``).
+    """
+    problems = []
+    if not USERNAME.match(username):
+        problems.append(InvalidParam("username", "用户名只能包含小写字母、数字和 _ . -，2–64 位"))
+    problems += [
+        InvalidParam("password", reason)
+        for reason in password_problems(password, username=username)
+    ]
+    if problems:
+        raise InvalidInput(detail="管理员账号信息有误", invalid_params=problems)
+    existing = session.get(Account, username)
+    if existing is not None:
+        if existing.role is Role.ADMIN and verify_password(existing.password_hash, password):
+            return None
+        raise Conflict(
+            detail=f"账号 {username} 已存在且密码或角色不同；init 不修改已有账号，"
+            "请登录后在账号管理中修改"
+        )
+    account = Account(
+        username=username,
+        display_name="县级管理员",
+        role=Role.ADMIN,
+        region_code=county,
+        department_code=None,
+        password_hash=hash_password(password),
+        active=True,
+    )
+    session.add(account)
     session.flush()
     announce(session, account, clock=clock)
     return account

@@ -9,6 +9,10 @@ from sqlalchemy.orm import Session
 
 from shared.sync.models import SyncState
 
+#: The scheduler's job counters (``shared.sync.scheduler``), read by GET /metrics in the
+#: web workers — other processes, hence kept in the database.
+JOB_STATS_KEY = "scheduler_jobs"
+
 
 def get(session: Session, key: str, default: Any = None) -> Any:
     row = session.get(SyncState, key)

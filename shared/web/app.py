@@ -15,7 +15,7 @@ from shared.db import make_engine, make_sessionmaker
 from shared.log import configure_logging
 from shared.sync.crypto import NodeKey
 from shared.tier import TIER_LABELS, Tier
-from shared.web import assets, auth, calendar_api, headers, health, pages, problems
+from shared.web import assets, auth, calendar_api, headers, health, metrics, pages, problems
 from shared.web.context import close_session
 from shared.web.smorest import Api
 
@@ -65,6 +65,7 @@ def build_app(
 
     assets.init_app(app)
     headers.init_app(app)
+    metrics.init_app(app)
     api = Api(app)
     api.register_blueprint(auth.blp, url_prefix="/api/v1/auth")
     api.register_blueprint(health.blp, url_prefix="/api/v1")
