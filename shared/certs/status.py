@@ -104,14 +104,21 @@ class StatusList:
         if self.issued_at.utcoffset() is None:
             _reject("签发时间应带时区")
 
-    @property
+    @cached_property
     def as_of(self) -> date:
         """The list's date in China: verifications say "状态截至" this day."""
+        # Computed once: every verification reports it (the list is immutable).
         return to_china(self.issued_at).date()
+
+    @cached_property
+    def _index(self) -> dict[str, StatusEntry]:
+        # ``entries`` may be any Mapping (a view, a proxy): one plain dict per list
+        # keeps every look-up a hash probe, however many certificates are verified.
+        return dict(self.entries)
 
     def status_of(self, identifier: str, on: date) -> StatusEntry | None:
         """The entry for ``identifier`` if it applies on ``on`` (its ``since`` has come)."""
-        entry = self.entries.get(identifier)
+        entry = self._index.get(identifier)
         return entry if entry is not None and entry.since <= on else None
 
     def to_dict(self) -> dict[str, Any]:
