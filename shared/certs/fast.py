@@ -1,0 +1,271 @@
+"""The fast path of payload parsing: one regular expression for the canonical spelling.
+
+:func:`shared.certs.signing.parse_payload` is the specification: base64url, UTF-8,
+``json.loads``, re-serialise to canonical JSON and compare, then
+``SignedCertificate.from_dict`` with every rule of :class:`Certificate`. Done that way
+it costs as much as the Ed25519 check it precedes. :func:`certificate` here accepts a
+subset of what that path accepts and builds the very same certificate with cheaper
+steps; for everything else it answers None and the caller runs the full path, which
+then refuses with the exact verdict and message it always gave. So this module never
+refuses anything and never accepts anything the full path would refuse; each check
+below says why it is the one it replaces.
+
+**Canonical JSON without re-serialising.** :data:`_PAYLOAD` matches the JSON text of
+the payload only in this form: exactly the keys ``cert`` (its 17 keys), ``kid``, ``sig``
+in sorted order, no blanks, every string free of ``"``, ``\\`` and U+0000–U+001F, the
+version a decimal integer without leading zeros, ``null`` where allowed. For such a
+text ``json.loads`` returns each string as written (there are no escapes) and
+``canonical_json`` writes it back as written (with ``ensure_ascii=False`` the encoder
+escapes only ``"``, ``\\`` and U+0000–U+001F; a text decoded from UTF-8 holds no lone
+surrogates), keys sorted, integers in decimal: the same bytes. So a match passes the
+full path's "编码不规范" check; a text that does not match (an escape, a blank, another
+key order, ``1.0``) simply takes the full path, which re-serialises as before.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from datetime import date
+
+from shared.certs.model import (
+    _FIELDS,
+    Certificate,
+    CertificateError,
+    _canonical,
+    _text,
+    _unchecked,
+    _validate_issuer_code,
+)
+from shared.errors import InvalidInput
+from shared.ids.certificate import make_certificate_identifier
+from shared.ids.gb32100 import validate_uscc
+from shared.ids.region import region_level
+
+# A JSON string the canonical encoder writes back unchanged (see the module docstring).
+_STR = r'"([^"\\\x00-\x1f]*)"'
+_OPT = r'(?:null|"([^"\\\x00-\x1f]*)")'
+_DAY = r'"([0-9]{4}-[0-9]{2}-[0-9]{2})"'
+# The identifier in the only form parse_certificate_identifier turns back into the same
+# text (upper case, no blanks, 3-digit version); the parts' own rules are checked below.
+_IDENTIFIER = (
+    r"1\.2\.156\.3005\.2\.([0-9A-Z]{21})\.([0-9A-Z]{18})\.([0-9A-Z]{1,32})"
+    r"\.([0-9]{3})\.([0-9A-Z])"
+)
+_VALUE = {
+    "holder_code_type": r'"(111|001)"',
+    "identifier": f'"({_IDENTIFIER})"',
+    "issue_date": _DAY,
+    "item_code": _OPT,
+    "previous": _OPT,
+    "signer_kid": r'"([0-9a-f]{16})"',
+    "valid_from": _DAY,
+    "valid_to": r'(?:null|"([0-9]{4}-[0-9]{2}-[0-9]{2})")',
+    "version": r"([1-9][0-9]{0,2})",  # from_dict's 1–999, in canonical decimal
+}
+_PAYLOAD = re.compile(
+    r'\{"cert":\{'
+    + ",".join(f'"{name}":{_VALUE.get(name, _STR)}' for name in sorted(_FIELDS))
+    + r'\},"kid":"([0-9a-f]{16})","sig":"([A-Za-z0-9_-]{86})"\}'
+)
+_PREVIOUS = re.compile(_IDENTIFIER)
+
+# ISO/IEC 7064 MOD 37,36 as in shared.ids.certificate.mod37_36_check, one table lookup
+# per character: _STEP[p][char] is the next p.
+_ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_STEP = [
+    {char: (2 * ((p + value) % 36 or 36)) % 37 for value, char in enumerate(_ALPHANUMERIC)}
+    for p in range(37)
+]
+
+# GB 11643 (see shared.ids.gb11643): born in 1900 or later, check character by sum mod 11.
+_ID_EARLIEST = date(1900, 1, 1)
+_ID_CHECK = "10X98765432"
+_ID_LAST = frozenset("0123456789X")
+
+
+def certificate(text: str) -> tuple[Certificate, str] | None:
+    """The certificate and the base64url signature ``text`` (the payload's JSON) holds.
+
+    None when ``text`` is not in the form above or any rule is not plainly met: the
+    caller then runs the full path, which decides (and words the refusal).
+    """
+    match = _PAYLOAD.fullmatch(text)
+    if match is None:
+        return None
+    (
+        holder_code,
+        holder_code_type,
+        holder_name,
+        identifier,
+        id_type,
+        id_issuer,
+        id_serial,
+        id_version,
+        id_check,
+        issue_text,
+        issuer_code,
+        issuer_name,
+        item_code,
+        name,
+        number,
+        previous,
+        region,
+        signer_kid,
+        type_code,
+        from_text,
+        to_text,
+        version_text,
+        kid,
+        sig,
+    ) = match.groups()
+    # SignedCertificate.from_dict: the kid outside is the signed one.
+    if kid != signer_kid:
+        return None
+    # Certificate._check, identifier: its parts are the record's and its check holds.
+    if id_type != type_code or id_issuer != issuer_code or id_version != version_text.zfill(3):
+        return None
+    if _check_char(type_code, issuer_code, id_serial + id_version) != id_check:
+        return None
+    # _text of the four free texts (limit 200), the issuer's canonical USCC.
+    for value in (name, number, issuer_name, holder_name):
+        if not 0 < len(value) <= 200 or value != value.strip():
+            return None
+    if not _issuer_ok(issuer_code):
+        return None
+    # model._date: fromisoformat gives back the same spelling. For the pattern's
+    # DDDD-DD-DD it either raises or returns the date whose isoformat() is that text.
+    try:
+        issue_date = date.fromisoformat(issue_text)
+        valid_from = date.fromisoformat(from_text)
+        valid_to = None if to_text is None else date.fromisoformat(to_text)
+    except ValueError:
+        return None
+    if holder_code_type == "111":
+        if not _id_number_ok(holder_code, issue_date):
+            return None
+    elif not _uscc_ok(holder_code):
+        return None
+    if not _region_ok(region):
+        return None
+    if valid_to is not None and valid_to < valid_from:
+        return None
+    if item_code is not None and (not 0 < len(item_code) <= 64 or item_code != item_code.strip()):
+        return None
+    if previous is not None and not _previous_ok(previous, identifier, type_code):
+        return None
+    fields = {
+        "name": name,
+        "type_code": type_code,
+        "number": number,
+        "identifier": identifier,
+        "issuer_name": issuer_name,
+        "issuer_code": issuer_code,
+        "issue_date": issue_date,
+        "holder_name": holder_name,
+        "holder_code": holder_code,
+        "holder_code_type": holder_code_type,
+        "region": region,
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+        "signer_kid": signer_kid,
+        "item_code": item_code,
+        "previous": previous,
+        "version": int(version_text),
+    }
+    return _unchecked(fields), sig
+
+
+@functools.lru_cache(maxsize=256)
+def _prefix_state(type_code: str, issuer: str) -> int | None:
+    """The MOD 37,36 state after ``type_code + issuer``; None if either is misshapen.
+
+    A county has a few dozen issuers and types: their part of every identifier's
+    check is computed once. ``make_certificate_identifier`` raises exactly when the
+    shapes parse_certificate_identifier checks (_check_parts) are wrong.
+    """
+    try:
+        make_certificate_identifier(type_code, issuer, "0", 0)
+    except InvalidInput:
+        return None
+    return _state(36, type_code + issuer)
+
+
+def _state(p: int, data: str) -> int:
+    for char in data:
+        p = _STEP[p][char]
+    return p
+
+
+def _check_char(type_code: str, issuer: str, rest: str) -> str | None:
+    """The identifier's check character (the regex already allows only 0-9A-Z)."""
+    p = _prefix_state(type_code, issuer)
+    return None if p is None else _ALPHANUMERIC[(37 - _state(p, rest)) % 36]
+
+
+@functools.lru_cache(maxsize=256)
+def _issuer_ok(code: str) -> bool:
+    # Certificate._check: _canonical(issuer_code, "issuer_code", _validate_issuer_code).
+    try:
+        _canonical(code, "issuer_code", _validate_issuer_code)
+    except CertificateError:
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=4096)
+def _region_ok(code: str) -> bool:
+    # Certificate._check: _text(region, limit=12) and region_level; a county has a few
+    # hundred division codes, each checked once.
+    try:
+        _text("region", code, limit=12)
+        region_level(code, field="region")
+    except InvalidInput:
+        return False
+    return True
+
+
+def _id_number_ok(code: str, issue_date: date) -> bool:
+    """validate_id_number(code, today=issue_date).number == code, without its messages.
+
+    18 characters, already in canonical form (no blanks, upper-case X), 17 ASCII
+    digits and a digit or X, a real birth date from 1900 up to the issue date, and the
+    GB 11643 check character.
+    """
+    if len(code) != 18 or not code.isascii() or not code[:17].isdigit():
+        return False
+    if code[17] not in _ID_LAST:
+        return False
+    # The 8 digits YYYYMMDD, which fromisoformat (3.11) reads as date(YYYY, MM, DD).
+    try:
+        born = date.fromisoformat(code[6:14])
+    except ValueError:
+        return False
+    if born < _ID_EARLIEST or born > issue_date:
+        return False
+    # The weights are 2^(18-i) mod 11 for the i-th digit, and 13 ≡ 2 (mod 11): the
+    # weighted sum is 2·Σ dᵢ·13^(17-i) = 2·int(first 17, base 13), modulo 11.
+    return _ID_CHECK[2 * int(code[:17], 13) % 11] == code[17]
+
+
+def _uscc_ok(code: str) -> bool:
+    # Certificate._check for an 001 holder: _canonical(holder_code, validate_uscc).
+    try:
+        _canonical(code, "holder_code", validate_uscc)
+    except CertificateError:
+        return False
+    return True
+
+
+def _previous_ok(previous: str, identifier: str, type_code: str) -> bool:
+    """Certificate._check for ``previous``: another canonical identifier of the same type.
+
+    The pattern leaves it at most 94 characters, none blank: _text(limit=100) holds.
+    """
+    match = _PREVIOUS.fullmatch(previous)
+    if match is None:
+        return False
+    p_type, p_issuer, p_serial, p_version, p_check = match.groups()
+    if p_type != type_code or previous == identifier:
+        return False
+    return _check_char(p_type, p_issuer, p_serial + p_version) == p_check
