@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
 from shared.certs.model import Certificate, CertificateError
 from shared.certs.signing import KeyRing, SignedCertificate, parse_payload
-from shared.certs.status import SignedStatusList, StatusListError, verify_status_list
+from shared.certs.status import (
+    SignedStatusList,
+    StatusList,
+    StatusListError,
+    verify_status_list,
+)
 from shared.ids.masking import mask_id_number
 
 
@@ -62,6 +68,43 @@ def verify(
     or superseded from a day on or before ``on``; ``on`` is within its validity.
     Never raises for bad input: every failure is a verdict.
     """
+    return _verify(payload_or_signed, keyring, _listed(status_list, keyring), on)
+
+
+def verify_many(
+    payloads: Iterable[str | SignedCertificate],
+    keyring: KeyRing,
+    status_list: SignedStatusList,
+    on: date,
+) -> list[Verdict]:
+    """:func:`verify` of each payload, in order, with the status list checked once.
+
+    For the paths that verify many certificates at a time (a holder's look-up, the
+    certificates handed in at intake): the verdicts are exactly those of calling
+    :func:`verify` on each, with the same ``keyring``, ``status_list`` and ``on``.
+    """
+    listed = _listed(status_list, keyring)
+    return [_verify(payload, keyring, listed, on) for payload in payloads]
+
+
+def _listed(status_list: SignedStatusList, keyring: KeyRing) -> StatusList | str:
+    """The verified status list, or why it cannot be trusted (a Chinese detail).
+
+    Only consulted once a certificate has passed every check before it (the order of
+    the verdicts); computing it first changes nothing, it depends on neither.
+    """
+    try:
+        return verify_status_list(status_list, keyring)
+    except StatusListError as exc:
+        return exc.detail
+
+
+def _verify(
+    payload_or_signed: str | SignedCertificate,
+    keyring: KeyRing,
+    listed: StatusList | str,
+    on: date,
+) -> Verdict:
     if isinstance(payload_or_signed, SignedCertificate):
         signed = payload_or_signed
     else:
@@ -76,63 +119,70 @@ def verify(
             return Verdict(False, code, exc.detail)
     cert = signed.certificate
 
-    def verdict(code: VerdictCode, message: str, as_of: date | None = None) -> Verdict:
-        return Verdict(
-            ok=code is VerdictCode.VALID,
-            code=code,
-            message=message,
-            as_of=as_of,
-            holder_code_masked=mask_id_number(cert.holder_code),
-            identifier=cert.identifier,
-            certificate=cert,
-        )
-
     key = keyring.get(signed.kid)
     if key is None or key.usage != "certificate":
-        return verdict(
+        return _about(
+            cert,
             VerdictCode.UNKNOWN_KEY,
             f"签发密钥（{signed.kid}）未登记，无法核验；请同步最新的签发机构公钥后重试",
         )
     if key.issuer_code != cert.issuer_code:
-        return verdict(
+        return _about(
+            cert,
             VerdictCode.WRONG_ISSUER,
             f"签发密钥不属于证照所载颁发机构“{cert.issuer_name}”，证照不可信",
         )
     if not keyring.check(key.kid, signed.signed_bytes(), signed.signature):
-        return verdict(VerdictCode.BAD_SIGNATURE, "签名不符，证照内容可能被篡改")
+        return _about(cert, VerdictCode.BAD_SIGNATURE, "签名不符，证照内容可能被篡改")
     if not key.signs_on(cert.issue_date):
         if cert.issue_date < key.active_from:
             why = f"颁证日期 {cert.issue_date} 早于该密钥启用日期 {key.active_from}"
         else:
             why = f"该密钥已于 {key.retired_at} 停用，不能签发 {cert.issue_date} 的证照"
-        return verdict(VerdictCode.KEY_RETIRED, f"签发密钥在颁证日期不可用：{why}")
+        return _about(cert, VerdictCode.KEY_RETIRED, f"签发密钥在颁证日期不可用：{why}")
 
-    try:
-        listed = verify_status_list(status_list, keyring)
-    except StatusListError as exc:
-        return verdict(
+    if isinstance(listed, str):
+        return _about(
+            cert,
             VerdictCode.BAD_STATUS_LIST,
-            f"无法确认证照状态：{exc.detail}；请重新同步证照状态名单",
+            f"无法确认证照状态：{listed}；请重新同步证照状态名单",
         )
     as_of = listed.as_of
     entry = listed.status_of(cert.identifier, on)
     if entry is not None and entry.status == "revoked":
-        return verdict(
+        return _about(
+            cert,
             VerdictCode.REVOKED,
             f"证照已被吊销：原因：{entry.reason}（自 {entry.since} 起；状态截至 {as_of}）",
             as_of,
         )
     if entry is not None:
-        return verdict(
+        return _about(
+            cert,
             VerdictCode.SUPERSEDED,
             f"证照已被新版本替代（新证照标识 {entry.superseded_by}；原因：{entry.reason}；"
             f"自 {entry.since} 起；状态截至 {as_of}），请使用新证照",
             as_of,
         )
     if on < cert.valid_from:
-        return verdict(
-            VerdictCode.NOT_YET_VALID, f"证照尚未生效：自 {cert.valid_from} 起有效", as_of
+        return _about(
+            cert, VerdictCode.NOT_YET_VALID, f"证照尚未生效：自 {cert.valid_from} 起有效", as_of
         )
     if cert.valid_to is not None and on > cert.valid_to:
-        return verdict(VerdictCode.EXPIRED, f"证照已过有效期：有效期至 {cert.valid_to}", as_of)
-    return verdict(VerdictCode.VALID, f"证照有效（状态截至 {as_of}）", as_of)
+        return _about(cert, VerdictCode.EXPIRED, f"证照已过有效期：有效期至 {cert.valid_to}", as_of)
+    return _about(cert, VerdictCode.VALID, f"证照有效（状态截至 {as_of}）", as_of)
+
+
+def _about(
+    cert: Certificate, code: VerdictCode, message: str, as_of: date | None = None
+) -> Verdict:
+    """The verdict on a certificate that parsed."""
+    return Verdict(
+        ok=code is VerdictCode.VALID,
+        code=code,
+        message=message,
+        as_of=as_of,
+        holder_code_masked=mask_id_number(cert.holder_code),
+        identifier=cert.identifier,
+        certificate=cert,
+    )
