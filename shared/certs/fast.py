@@ -18,15 +18,24 @@ text ``json.loads`` returns each string as written (there are no escapes) and
 ``canonical_json`` writes it back as written (with ``ensure_ascii=False`` the encoder
 escapes only ``"``, ``\\`` and U+0000–U+001F; a text decoded from UTF-8 holds no lone
 surrogates), keys sorted, integers in decimal: the same bytes. So a match passes the
-full path's "编码不规范" check; a text that does not match (an escape, a blank, another
-key order, ``1.0``) simply takes the full path, which re-serialises as before.
+full path's "编码不规范" check; a text that does not match (a blank, another key order,
+``1.0``) simply takes the full path, which re-serialises as before. A text whose strings
+hold escapes (a ``"`` in a name: rare) matches :data:`_LOOSE` instead, and each escaped
+string is re-encoded on its own (:func:`_unescaped`), which is the same check.
+
+**No slow path.** The full path only ever sees a text that failed here; if such a text
+is not in the payload's form and holds more than 64 of ``[{,:`` it cannot be a
+certificate, and :func:`too_complex` has it refused before ``json.loads`` (nesting 900
+deep or thousands of numbers would otherwise cost several signature checks).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import re
 from datetime import date
+from typing import Any
 
 from shared.certs.model import (
     _FIELDS,
@@ -70,6 +79,14 @@ _PAYLOAD = re.compile(
 )
 _PREVIOUS = re.compile(_IDENTIFIER)
 
+# The same form with every string as canonical JSON may write it, escapes included:
+# every valid certificate's payload matches it. (Possessive, so a text that does not
+# match is given up at once, never backtracked.)
+_ESCAPED = r'"((?:[^"\\\x00-\x1f]++|\\["\\bfnrt]|\\u00[01][0-9a-f])*+)"'
+_LOOSE = re.compile(_PAYLOAD.pattern.replace(_STR, _ESCAPED))  # _OPT holds _STR too
+# "[", "{", ",", ":" a text not in the payload's form may hold and still be parsed as JSON.
+_MAX_STRUCTURE = 64
+
 # ISO/IEC 7064 MOD 37,36 as in shared.ids.certificate.mod37_36_check, one table lookup
 # per character: _STEP[p][char] is the next p.
 _ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -91,7 +108,14 @@ def certificate(text: str) -> tuple[Certificate, str] | None:
     caller then runs the full path, which decides (and words the refusal).
     """
     match = _PAYLOAD.fullmatch(text)
-    if match is None:
+    if match is not None:
+        # Any: the pattern decides which groups may be None (valid_to, item_code, previous).
+        groups: tuple[Any, ...] | None = match.groups()
+    elif "\\" in text and (match := _LOOSE.fullmatch(text)) is not None:
+        groups = _unescaped(match.groups())  # a text with escapes: rare, a little slower
+    else:
+        return None
+    if groups is None:
         return None
     (
         holder_code,
@@ -118,7 +142,7 @@ def certificate(text: str) -> tuple[Certificate, str] | None:
         version_text,
         kid,
         sig,
-    ) = match.groups()
+    ) = groups
     # SignedCertificate.from_dict: the kid outside is the signed one.
     if kid != signer_kid:
         return None
@@ -189,6 +213,35 @@ def _prefix_state(type_code: str, issuer: str) -> int | None:
     except InvalidInput:
         return None
     return _state(36, type_code + issuer)
+
+
+def _unescaped(groups: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """The groups with JSON escapes decoded, or None if one is not canonically escaped.
+
+    The payload's JSON is canonical exactly when each value is written as canonical
+    JSON writes it (the structure around them is fixed): so each string with a
+    backslash must be given back unchanged by encoding what it decodes to.
+    """
+    decoded: list[str | None] = []
+    for group in groups:
+        if group is not None and "\\" in group:
+            value = json.loads(f'"{group}"')
+            if json.dumps(value, ensure_ascii=False) != f'"{group}"':
+                return None
+            group = value
+        decoded.append(group)
+    return tuple(decoded)
+
+
+def too_complex(text: str) -> bool:
+    """Whether ``text`` (the payload's JSON) is to be refused without parsing it as JSON.
+
+    Never for a valid certificate's payload (it is in the loose form); for any other
+    text only when it holds more than 64 of ``[{,:``, so that every text parsed as
+    JSON is either flat (the payload's form) or small.
+    """
+    structure = text.count("[") + text.count("{") + text.count(",") + text.count(":")
+    return structure > _MAX_STRUCTURE and _LOOSE.fullmatch(text) is None
 
 
 def _state(p: int, data: str) -> int:

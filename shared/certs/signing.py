@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from shared.canonical import canonical_json
 from shared.certs.fast import certificate as fast_certificate
+from shared.certs.fast import too_complex
 from shared.certs.model import Certificate, CertificateError
 from shared.errors import InvalidParam
 
@@ -404,9 +405,15 @@ def parse_payload(text: str) -> SignedCertificate:
             signed = SignedCertificate(fast[0], signature)
             object.__setattr__(signed, "_covered", raw[len(_CERT_START) : raw.rindex(_KID_START)])
             return signed
+    # What json.loads and the re-serialisation below cost must stay bounded whatever the
+    # text: no input may cost more than a few signature checks.
+    if too_complex(body):
+        _garbage("数据结构不符")
     try:
-        data = json.loads(body, parse_constant=_no_constant)
+        data = json.loads(body, parse_constant=_no_constant, parse_int=_short_int)
         canonical = canonical_json(data)
+    except _LongNumber:
+        _garbage("数据结构不符")
     except (ValueError, RecursionError):
         _garbage("编码已损坏")
     # One spelling only: otherwise the same certificate has many payloads.
@@ -422,3 +429,15 @@ def parse_payload(text: str) -> SignedCertificate:
 
 def _no_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
+
+
+class _LongNumber(Exception):
+    """An integer in a payload's JSON too long to be a certificate's version."""
+
+
+def _short_int(text: str) -> int:
+    # A certificate's only number is its version (1–999). Converting a number of
+    # thousands of digits (and back) costs as much as several signature checks.
+    if len(text) > 64:
+        raise _LongNumber
+    return int(text)
