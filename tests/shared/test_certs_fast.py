@@ -130,6 +130,7 @@ SHAPES: dict[str, Certificate] = {
     "county": make_cert(8, region="610727"),
     "quotes_free_ascii": make_cert(9, holder_name="Zhang San-feng (张三丰)"),
     "supplementary_plane": make_cert(10, holder_name="𠮷野家"),
+    "escaped": make_cert(11, holder_name='张"三\\丰\x01', number="JY\t1"),
 }
 
 
@@ -173,7 +174,7 @@ MUTATIONS = ' "\\/,:{}0129AXZaxz-._\x00\x01\x1f\x7f\u00a0\u3000\u2028中𠮷'
 INSERTIONS = ' "\\0X'
 
 
-@pytest.mark.parametrize("shape", ["plain", "business", "version_2"])
+@pytest.mark.parametrize("shape", ["plain", "business", "version_2", "escaped"])
 def test_every_character_of_the_json_changed_gives_the_full_path_outcome(shape: str) -> None:
     body = canonical_json(sign_certificate(SHAPES[shape], ISSUER_KEY).to_dict()).decode()
     for i in range(len(body)):
@@ -288,6 +289,82 @@ def test_unb64url_accepts_exactly_what_it_did(text: str) -> None:
     except ValueError:
         got = None
     assert got == expected
+
+
+TEXTS = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=200
+).filter(lambda t: t == t.strip())
+
+
+@settings(max_examples=300)
+@given(
+    name=TEXTS,
+    holder_name=TEXTS,
+    number=st.one_of(TEXTS, st.just(',:[{"\\' * 33)),
+    item_code=st.one_of(st.none(), TEXTS.filter(lambda t: len(t) <= 64)),
+)
+def test_every_valid_certificate_parses_whatever_its_texts(
+    name: str, holder_name: str, number: str, item_code: str | None
+) -> None:
+    cert = make_cert(1, name=name, holder_name=holder_name, number=number, item_code=item_code)
+    text = payload_of(cert)
+    body = unb64url(text[5:]).decode("utf-8")
+    assert not fast.too_complex(body)
+    assert parse_payload(text).certificate == cert
+    assert verify(text, RING, status_list({}), TODAY).ok
+
+
+def no_budget_parse(text: str) -> SignedCertificate:
+    """The full path as it was before the structure budget and the integer bound."""
+    saved = signing.too_complex, signing._short_int
+    signing.too_complex = lambda body: False  # type: ignore[assignment]
+    signing._short_int = int  # type: ignore[assignment]
+    try:
+        return full_parse(text)
+    finally:
+        signing.too_complex, signing._short_int = saved
+
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**80), 10**80)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=6) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=60,
+)
+
+
+@settings(max_examples=300)
+@given(value=JSON, spaced=st.booleans())
+def test_the_structure_budget_only_refuses_what_was_refused(value: Any, spaced: bool) -> None:
+    body = json.dumps(value) if spaced else canonical_json(value).decode()
+    text = encode(body)
+    now, before = outcome(parse_payload, text), outcome(no_budget_parse, text)
+    if now[0] == "refused" and now[1][1] == "无法识别的电子证照：数据结构不符":
+        assert before[0] == "refused"
+    else:
+        assert now == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 900 + "]" * 900,
+        '{"a":' * 900 + "1" + "}" * 900,
+        "9" * 4_000,
+        "[" + ",".join(["1e9"] * 1_500) + "]",
+        "{" + ",".join(f'"{i}":1' for i in range(700)) + "}",
+        '{"cert":{' + '"a":[' * 500 + "]" * 500 + '},"kid":"","sig":""}',
+    ],
+)
+def test_deep_or_large_json_is_refused_before_json_parsing(body: str) -> None:
+    text = encode(body)
+    assert len(text) <= MAX_PAYLOAD
+    verdict = verify(text, RING, status_list({}), TODAY)
+    assert verdict.code is VerdictCode.MALFORMED
+    assert verdict.message == "无法识别的电子证照：数据结构不符"
 
 
 # --------------------------------------------------------------------------- size bound
