@@ -31,6 +31,7 @@ deep or thousands of numbers would otherwise cost several signature checks).
 
 from __future__ import annotations
 
+import binascii
 import functools
 import json
 import re
@@ -53,7 +54,12 @@ from shared.ids.region import region_level
 
 # A JSON string the canonical encoder writes back unchanged (see the module docstring).
 _STR = r'"([^"\\\x00-\x1f]*)"'
-_OPT = r'(?:null|"([^"\\\x00-\x1f]*)")'
+# The same, for model._text: not empty, no blank at either end (re's \s is what
+# str.isspace() and so str.strip() take for blank), at most so many characters.
+_TEXT = r'"((?!\s)[^"\\\x00-\x1f]{1,%d}(?<!\s))"'
+# Any string as canonical JSON may write it, escapes included. (Possessive, so a text
+# that does not match is given up at once, never backtracked.)
+_ESCAPED = r'"((?:[^"\\\x00-\x1f]++|\\["\\bfnrt]|\\u00[01][0-9a-f])*+)"'
 _DAY = r'"([0-9]{4}-[0-9]{2}-[0-9]{2})"'
 # The identifier in the only form parse_certificate_identifier turns back into the same
 # text (upper case, no blanks, 3-digit version); the parts' own rules are checked below.
@@ -61,29 +67,53 @@ _IDENTIFIER = (
     r"1\.2\.156\.3005\.2\.([0-9A-Z]{21})\.([0-9A-Z]{18})\.([0-9A-Z]{1,32})"
     r"\.([0-9]{3})\.([0-9A-Z])"
 )
-_VALUE = {
-    "holder_code_type": r'"(111|001)"',
-    "identifier": f'"({_IDENTIFIER})"',
-    "issue_date": _DAY,
-    "item_code": _OPT,
-    "previous": _OPT,
-    "signer_kid": r'"([0-9a-f]{16})"',
-    "valid_from": _DAY,
-    "valid_to": r'(?:null|"([0-9]{4}-[0-9]{2}-[0-9]{2})")',
-    "version": r"([1-9][0-9]{0,2})",  # from_dict's 1–999, in canonical decimal
-}
-_PAYLOAD = re.compile(
-    r'\{"cert":\{'
-    + ",".join(f'"{name}":{_VALUE.get(name, _STR)}' for name in sorted(_FIELDS))
-    + r'\},"kid":"([0-9a-f]{16})","sig":"([A-Za-z0-9_-]{86})"\}'
-)
+
+
+def _payload_pattern(*, escapes: bool) -> str:
+    """The payload's JSON, keys in canonical order; ``escapes``: strings may hold them."""
+    plain = _ESCAPED if escapes else _STR
+
+    def text(limit: int) -> str:
+        # With escapes the text rules are checked on the decoded value instead.
+        return _ESCAPED if escapes else _TEXT % limit
+
+    identifier = _IDENTIFIER.replace("([0-9A-Z]{21})", "(?P<type>[0-9A-Z]{21})", 1)
+    identifier = identifier.replace("([0-9A-Z]{18})", "(?P<issuer>[0-9A-Z]{18})", 1)
+    value = {
+        "holder_code": plain,
+        "holder_code_type": r'"(111|001)"',
+        "holder_name": text(200),
+        "identifier": f'"({identifier})"',
+        "issue_date": _DAY,
+        # Certificate._check: the identifier's type code and issuer are the record's.
+        "issuer_code": r'"(?P=issuer)"',
+        "issuer_name": text(200),
+        "item_code": f"(?:null|{text(64)})",
+        "name": text(200),
+        "number": text(200),
+        "previous": f"(?:null|{plain})",
+        "region": plain,
+        "signer_kid": r'"(?P<kid>[0-9a-f]{16})"',
+        "type_code": r'"(?P=type)"',
+        "valid_from": _DAY,
+        "valid_to": r'(?:null|"([0-9]{4}-[0-9]{2}-[0-9]{2})")',
+        "version": r"([1-9][0-9]{0,2})",  # from_dict's 1–999, in canonical decimal
+    }
+    if value.keys() != _FIELDS:
+        raise AssertionError("the payload pattern must name every field of Certificate")
+    return (
+        r'\{"cert":\{'
+        + ",".join(f'"{name}":{value[name]}' for name in sorted(_FIELDS))
+        # SignedCertificate.from_dict: the kid outside is the signed one.
+        + r'\},"kid":"(?P=kid)","sig":"([A-Za-z0-9_-]{86})"\}'
+    )
+
+
+_PAYLOAD = re.compile(_payload_pattern(escapes=False))
+# Every valid certificate's payload matches this one.
+_LOOSE = re.compile(_payload_pattern(escapes=True))
 _PREVIOUS = re.compile(_IDENTIFIER)
 
-# The same form with every string as canonical JSON may write it, escapes included:
-# every valid certificate's payload matches it. (Possessive, so a text that does not
-# match is given up at once, never backtracked.)
-_ESCAPED = r'"((?:[^"\\\x00-\x1f]++|\\["\\bfnrt]|\\u00[01][0-9a-f])*+)"'
-_LOOSE = re.compile(_PAYLOAD.pattern.replace(_STR, _ESCAPED))  # _OPT holds _STR too
 # "[", "{", ",", ":" a text not in the payload's form may hold and still be parsed as JSON.
 _MAX_STRUCTURE = 64
 
@@ -95,14 +125,18 @@ _STEP = [
     for p in range(37)
 ]
 
+_B64URL_VALUES = {
+    c: v for v, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+}
+
 # GB 11643 (see shared.ids.gb11643): born in 1900 or later, check character by sum mod 11.
 _ID_EARLIEST = date(1900, 1, 1)
 _ID_CHECK = "10X98765432"
 _ID_LAST = frozenset("0123456789X")
 
 
-def certificate(text: str) -> tuple[Certificate, str] | None:
-    """The certificate and the base64url signature ``text`` (the payload's JSON) holds.
+def certificate(text: str) -> tuple[Certificate, bytes] | None:
+    """The certificate and the signature ``text`` (the payload's JSON) holds.
 
     None when ``text`` is not in the form above or any rule is not plainly met: the
     caller then runs the full path, which decides (and words the refusal).
@@ -113,6 +147,8 @@ def certificate(text: str) -> tuple[Certificate, str] | None:
         groups: tuple[Any, ...] | None = match.groups()
     elif "\\" in text and (match := _LOOSE.fullmatch(text)) is not None:
         groups = _unescaped(match.groups())  # a text with escapes: rare, a little slower
+        if groups is not None and not _texts_ok(groups):
+            return None
     else:
         return None
     if groups is None:
@@ -122,13 +158,12 @@ def certificate(text: str) -> tuple[Certificate, str] | None:
         holder_code_type,
         holder_name,
         identifier,
-        id_type,
-        id_issuer,
-        id_serial,
+        type_code,  # == the record's type_code and issuer_code (the pattern)
+        issuer_code,
+        serial,
         id_version,
         id_check,
         issue_text,
-        issuer_code,
         issuer_name,
         item_code,
         name,
@@ -136,26 +171,23 @@ def certificate(text: str) -> tuple[Certificate, str] | None:
         previous,
         region,
         signer_kid,
-        type_code,
         from_text,
         to_text,
         version_text,
-        kid,
         sig,
     ) = groups
-    # SignedCertificate.from_dict: the kid outside is the signed one.
-    if kid != signer_kid:
+    # Certificate._check, identifier: the version is the record's, the check holds (the
+    # check character over type code, issuer, serial and version; the state after the
+    # first two is computed once per pair, with the issuer's own check).
+    if id_version != version_text.zfill(3):
         return None
-    # Certificate._check, identifier: its parts are the record's and its check holds.
-    if id_type != type_code or id_issuer != issuer_code or id_version != version_text.zfill(3):
+    p = _prefix_state(type_code, issuer_code, issuer=True)
+    if p is None:
         return None
-    if _check_char(type_code, issuer_code, id_serial + id_version) != id_check:
-        return None
-    # _text of the four free texts (limit 200), the issuer's canonical USCC.
-    for value in (name, number, issuer_name, holder_name):
-        if not 0 < len(value) <= 200 or value != value.strip():
-            return None
-    if not _issuer_ok(issuer_code):
+    step = _STEP
+    for char in serial + id_version:
+        p = step[p][char]
+    if _ALPHANUMERIC[(37 - p) % 36] != id_check:
         return None
     # model._date: fromisoformat gives back the same spelling. For the pattern's
     # DDDD-DD-DD it either raises or returns the date whose isoformat() is that text.
@@ -174,10 +206,13 @@ def certificate(text: str) -> tuple[Certificate, str] | None:
         return None
     if valid_to is not None and valid_to < valid_from:
         return None
-    if item_code is not None and (not 0 < len(item_code) <= 64 or item_code != item_code.strip()):
-        return None
     if previous is not None and not _previous_ok(previous, identifier, type_code):
         return None
+    # unb64url of the 86 characters the pattern allows: the last one's 4 unused bits must
+    # be zero (else a second spelling of the same signature), then it is standard base64.
+    if _B64URL_VALUES[sig[-1]] & 0b1111:
+        return None
+    signature = binascii.a2b_base64(sig.replace("-", "+").replace("_", "/") + "==")
     fields = {
         "name": name,
         "type_code": type_code,
@@ -197,22 +232,35 @@ def certificate(text: str) -> tuple[Certificate, str] | None:
         "previous": previous,
         "version": int(version_text),
     }
-    return _unchecked(fields), sig
+    return _unchecked(fields), signature
 
 
-@functools.lru_cache(maxsize=256)
-def _prefix_state(type_code: str, issuer: str) -> int | None:
-    """The MOD 37,36 state after ``type_code + issuer``; None if either is misshapen.
+def _texts_ok(groups: tuple[Any, ...]) -> bool:
+    """model._text for the texts _PAYLOAD checks itself, on decoded values (_LOOSE)."""
+    holder_name, issuer_name, item_code, name, number = (groups[i] for i in (2, 10, 11, 12, 13))
+    for value, limit in ((name, 200), (number, 200), (issuer_name, 200), (holder_name, 200)):
+        if not 0 < len(value) <= limit or value != value.strip():
+            return False
+    return item_code is None or (0 < len(item_code) <= 64 and item_code == item_code.strip())
+
+
+@functools.lru_cache(maxsize=512)
+def _prefix_state(type_code: str, issuer_code: str, *, issuer: bool = False) -> int | None:
+    """The MOD 37,36 state after ``type_code + issuer_code``; None if either is misshapen.
 
     A county has a few dozen issuers and types: their part of every identifier's
     check is computed once. ``make_certificate_identifier`` raises exactly when the
-    shapes parse_certificate_identifier checks (_check_parts) are wrong.
+    shapes parse_certificate_identifier checks (_check_parts) are wrong. With
+    ``issuer``, also None unless ``issuer_code`` passes Certificate._check as the
+    record's issuer: ``_canonical(issuer_code, "issuer_code", _validate_issuer_code)``.
     """
     try:
-        make_certificate_identifier(type_code, issuer, "0", 0)
+        make_certificate_identifier(type_code, issuer_code, "0", 0)
+        if issuer:
+            _canonical(issuer_code, "issuer_code", _validate_issuer_code)
     except InvalidInput:
         return None
-    return _state(36, type_code + issuer)
+    return _state(36, type_code + issuer_code)
 
 
 def _unescaped(groups: tuple[Any, ...]) -> tuple[Any, ...] | None:
@@ -254,16 +302,6 @@ def _check_char(type_code: str, issuer: str, rest: str) -> str | None:
     """The identifier's check character (the regex already allows only 0-9A-Z)."""
     p = _prefix_state(type_code, issuer)
     return None if p is None else _ALPHANUMERIC[(37 - _state(p, rest)) % 36]
-
-
-@functools.lru_cache(maxsize=256)
-def _issuer_ok(code: str) -> bool:
-    # Certificate._check: _canonical(issuer_code, "issuer_code", _validate_issuer_code).
-    try:
-        _canonical(code, "issuer_code", _validate_issuer_code)
-    except CertificateError:
-        return False
-    return True
 
 
 @functools.lru_cache(maxsize=4096)

@@ -308,6 +308,16 @@ class SignedCertificate:
         """What the signature covers: :func:`signing_bytes` of the certificate."""
         return signing_bytes(self.certificate) if self._covered is None else self._covered
 
+    @classmethod
+    def _parsed(
+        cls, certificate: Certificate, signature: bytes, covered: bytes
+    ) -> SignedCertificate:
+        """For parse_payload only: with ``covered`` as sliced out of the payload it read."""
+        signed = object.__new__(cls)
+        # Frozen; set as the dataclass's own __init__ would, without its three calls.
+        signed.__dict__.update(certificate=certificate, signature=signature, _covered=covered)
+        return signed
+
     @property
     def kid(self) -> str:
         """The id of the key that signed it."""
@@ -397,14 +407,8 @@ def parse_payload(text: str) -> SignedCertificate:
     # expression and cheap checks; it accepts only what the steps below accept.
     fast = fast_certificate(body)
     if fast is not None:
-        try:
-            signature = unb64url(fast[1])
-        except ValueError:
-            signature = b""  # the steps below word the refusal
-        if len(signature) == 64:
-            signed = SignedCertificate(fast[0], signature)
-            object.__setattr__(signed, "_covered", raw[len(_CERT_START) : raw.rindex(_KID_START)])
-            return signed
+        # The same slice as below: the payload's form is the one argued there.
+        return SignedCertificate._parsed(*fast, raw[len(_CERT_START) : raw.rindex(_KID_START)])
     # What json.loads and the re-serialisation below cost must stay bounded whatever the
     # text: no input may cost more than a few signature checks.
     if too_complex(body):
@@ -423,8 +427,8 @@ def parse_payload(text: str) -> SignedCertificate:
     # raw is canonical with keys cert < kid < sig, and kid and sig (checked above) hold
     # neither quotes nor commas, so the certificate's canonical JSON sits between the two
     # markers: reuse it rather than serialize the certificate again.
-    object.__setattr__(signed, "_covered", raw[len(_CERT_START) : raw.rindex(_KID_START)])
-    return signed
+    covered = raw[len(_CERT_START) : raw.rindex(_KID_START)]
+    return SignedCertificate._parsed(signed.certificate, signed.signature, covered)
 
 
 def _no_constant(name: str) -> NoReturn:

@@ -6,9 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from itertools import islice
 
 from shared.certs.model import Certificate, CertificateError
-from shared.certs.signing import KeyRing, SignedCertificate, parse_payload
+from shared.certs.signing import IssuerKey, KeyRing, SignedCertificate, parse_payload
 from shared.certs.status import (
     SignedStatusList,
     StatusList,
@@ -68,7 +69,16 @@ def verify(
     or superseded from a day on or before ``on``; ``on`` is within its validity.
     Never raises for bad input: every failure is a verdict.
     """
-    return _verify(payload_or_signed, keyring, _listed(status_list, keyring), on)
+    first = _before_signature(payload_or_signed, keyring)
+    if isinstance(first, Verdict):
+        return first
+    signed, key = first
+    holds = keyring.check(key.kid, signed.signed_bytes(), signed.signature)
+    return _after_signature(signed, key, holds, _listed(status_list, keyring), on)
+
+
+#: verify_many works through this many payloads per phase (see there).
+_BATCH = 256
 
 
 def verify_many(
@@ -84,7 +94,25 @@ def verify_many(
     :func:`verify` on each, with the same ``keyring``, ``status_list`` and ``on``.
     """
     listed = _listed(status_list, keyring)
-    return [_verify(payload, keyring, listed, on) for payload in payloads]
+    check = keyring.check
+    verdicts: list[Verdict] = []
+    # In phases, a batch at a time: parse every payload, then check every signature,
+    # then give the verdicts. Each phase's code and data then stay in the CPU's caches,
+    # where one certificate after another has the Ed25519 code evict the parser's (the
+    # parse costs about half again as much that way). Checks and verdicts per
+    # certificate are those of verify(), in the same order.
+    pending = iter(payloads)
+    while batch := list(islice(pending, _BATCH)):
+        firsts = [_before_signature(payload, keyring) for payload in batch]
+        holds = [
+            None if isinstance(f, Verdict) else check(f[1].kid, f[0].signed_bytes(), f[0].signature)
+            for f in firsts
+        ]
+        verdicts += [
+            f if isinstance(f, Verdict) else _after_signature(f[0], f[1], ok is True, listed, on)
+            for f, ok in zip(firsts, holds, strict=True)
+        ]
+    return verdicts
 
 
 def _listed(status_list: SignedStatusList, keyring: KeyRing) -> StatusList | str:
@@ -99,12 +127,10 @@ def _listed(status_list: SignedStatusList, keyring: KeyRing) -> StatusList | str
         return exc.detail
 
 
-def _verify(
-    payload_or_signed: str | SignedCertificate,
-    keyring: KeyRing,
-    listed: StatusList | str,
-    on: date,
-) -> Verdict:
+def _before_signature(
+    payload_or_signed: str | SignedCertificate, keyring: KeyRing
+) -> Verdict | tuple[SignedCertificate, IssuerKey]:
+    """The checks before the signature: the verdict if one fails, else the signing key."""
     if isinstance(payload_or_signed, SignedCertificate):
         signed = payload_or_signed
     else:
@@ -118,7 +144,6 @@ def _verify(
             )
             return Verdict(False, code, exc.detail)
     cert = signed.certificate
-
     key = keyring.get(signed.kid)
     if key is None or key.usage != "certificate":
         return _about(
@@ -132,7 +157,19 @@ def _verify(
             VerdictCode.WRONG_ISSUER,
             f"签发密钥不属于证照所载颁发机构“{cert.issuer_name}”，证照不可信",
         )
-    if not keyring.check(key.kid, signed.signed_bytes(), signed.signature):
+    return signed, key
+
+
+def _after_signature(
+    signed: SignedCertificate,
+    key: IssuerKey,
+    holds: bool,
+    listed: StatusList | str,
+    on: date,
+) -> Verdict:
+    """The verdict once the signature was checked (``holds``: whether it holds)."""
+    cert = signed.certificate
+    if not holds:
         return _about(cert, VerdictCode.BAD_SIGNATURE, "签名不符，证照内容可能被篡改")
     if not key.signs_on(cert.issue_date):
         if cert.issue_date < key.active_from:
@@ -177,7 +214,10 @@ def _about(
     cert: Certificate, code: VerdictCode, message: str, as_of: date | None = None
 ) -> Verdict:
     """The verdict on a certificate that parsed."""
-    return Verdict(
+    verdict = object.__new__(Verdict)
+    # Set as the frozen dataclass's own __init__ would (it has no checks), without its
+    # seven object.__setattr__ calls: one verdict per certificate verified.
+    verdict.__dict__.update(
         ok=code is VerdictCode.VALID,
         code=code,
         message=message,
@@ -186,3 +226,4 @@ def _about(
         identifier=cert.identifier,
         certificate=cert,
     )
+    return verdict
