@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 import re
+import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
@@ -249,6 +250,16 @@ def test_id_number_check_equals_gb11643(code: str, issued: date) -> None:
     except InvalidInput:
         expected = False
     assert fast._id_number_ok(code, issued) is expected
+
+
+def test_the_patterns_blank_is_what_strip_strips() -> None:
+    # The text rules in the pattern rely on re's \s being exactly str.isspace(), which
+    # is what str.strip() strips (model._text compares a text with its strip()).
+    blank = re.compile(r"\s")
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        assert (blank.fullmatch(char) is not None) is char.isspace(), hex(code)
+        assert (char.strip() == "") is char.isspace(), hex(code)
 
 
 @given(data=st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=80))
