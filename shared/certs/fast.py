@@ -181,7 +181,7 @@ def certificate(text: str) -> tuple[Certificate, bytes] | None:
     # first two is computed once per pair, with the issuer's own check).
     if id_version != version_text.zfill(3):
         return None
-    p = _prefix_state(type_code, issuer_code, issuer=True)
+    p = _record_prefix_state(type_code, issuer_code)
     if p is None:
         return None
     step = _STEP
@@ -244,23 +244,33 @@ def _texts_ok(groups: tuple[Any, ...]) -> bool:
     return item_code is None or (0 < len(item_code) <= 64 and item_code == item_code.strip())
 
 
-@functools.lru_cache(maxsize=512)
-def _prefix_state(type_code: str, issuer_code: str, *, issuer: bool = False) -> int | None:
-    """The MOD 37,36 state after ``type_code + issuer_code``; None if either is misshapen.
+@functools.lru_cache(maxsize=256)
+def _prefix_state(type_code: str, issuer: str) -> int | None:
+    """The MOD 37,36 state after ``type_code + issuer``; None if either is misshapen.
 
     A county has a few dozen issuers and types: their part of every identifier's
     check is computed once. ``make_certificate_identifier`` raises exactly when the
-    shapes parse_certificate_identifier checks (_check_parts) are wrong. With
-    ``issuer``, also None unless ``issuer_code`` passes Certificate._check as the
-    record's issuer: ``_canonical(issuer_code, "issuer_code", _validate_issuer_code)``.
+    shapes parse_certificate_identifier checks (_check_parts) are wrong.
     """
     try:
-        make_certificate_identifier(type_code, issuer_code, "0", 0)
-        if issuer:
-            _canonical(issuer_code, "issuer_code", _validate_issuer_code)
+        make_certificate_identifier(type_code, issuer, "0", 0)
     except InvalidInput:
         return None
-    return _state(36, type_code + issuer_code)
+    return _state(36, type_code + issuer)
+
+
+@functools.lru_cache(maxsize=256)
+def _record_prefix_state(type_code: str, issuer_code: str) -> int | None:
+    """:func:`_prefix_state`, also None unless ``issuer_code`` is a valid record's issuer.
+
+    Certificate._check: ``_canonical(issuer_code, "issuer_code", _validate_issuer_code)``.
+    One cache for both, so a certificate costs one look-up.
+    """
+    try:
+        _canonical(issuer_code, "issuer_code", _validate_issuer_code)
+    except CertificateError:
+        return None
+    return _prefix_state(type_code, issuer_code)
 
 
 def _unescaped(groups: tuple[Any, ...]) -> tuple[Any, ...] | None:

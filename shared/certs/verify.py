@@ -94,7 +94,7 @@ def verify_many(
     :func:`verify` on each, with the same ``keyring``, ``status_list`` and ``on``.
     """
     listed = _listed(status_list, keyring)
-    check = keyring.check
+    check, before, after = keyring.check, _before_signature, _after_signature
     verdicts: list[Verdict] = []
     # In phases, a batch at a time: parse every payload, then check every signature,
     # then give the verdicts. Each phase's code and data then stay in the CPU's caches,
@@ -103,13 +103,13 @@ def verify_many(
     # certificate are those of verify(), in the same order.
     pending = iter(payloads)
     while batch := list(islice(pending, _BATCH)):
-        firsts = [_before_signature(payload, keyring) for payload in batch]
+        firsts = [before(payload, keyring) for payload in batch]
         holds = [
             None if isinstance(f, Verdict) else check(f[1].kid, f[0].signed_bytes(), f[0].signature)
             for f in firsts
         ]
         verdicts += [
-            f if isinstance(f, Verdict) else _after_signature(f[0], f[1], ok is True, listed, on)
+            f if isinstance(f, Verdict) else after(f[0], f[1], ok is True, listed, on)
             for f, ok in zip(firsts, holds, strict=True)
         ]
     return verdicts
