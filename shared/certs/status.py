@@ -168,6 +168,23 @@ class SignedStatusList:
         """SHA-256 of :attr:`signed_bytes` (lets the key ring remember the check)."""
         return hashlib.sha256(self.signed_bytes).digest()
 
+    def checked_with(self, keyring: KeyRing) -> StatusList | str:
+        """:func:`verify_status_list` against ``keyring``: the list, or the refusal's detail.
+
+        Remembered for the last ring asked (both are immutable), since every
+        verification asks again: the ring a node holds changes seldom.
+        """
+        memo: tuple[KeyRing, StatusList | str] | None = self.__dict__.get("_checked")
+        if memo is not None and memo[0] is keyring:
+            return memo[1]
+        try:
+            result: StatusList | str = verify_status_list(self, keyring)
+        except StatusListError as exc:
+            result = exc.detail
+        # Not a field (frozen): stored as cached_property would store it.
+        self.__dict__["_checked"] = (keyring, result)
+        return result
+
     def to_dict(self) -> dict[str, Any]:
         """``{list, sig}``: the form the master feed carries."""
         return {"list": self.status_list.to_dict(), "sig": b64url(self.signature)}

@@ -10,12 +10,7 @@ from itertools import islice
 
 from shared.certs.model import Certificate, CertificateError
 from shared.certs.signing import IssuerKey, KeyRing, SignedCertificate, parse_payload
-from shared.certs.status import (
-    SignedStatusList,
-    StatusList,
-    StatusListError,
-    verify_status_list,
-)
+from shared.certs.status import SignedStatusList, StatusList
 from shared.ids.masking import mask_id_number
 
 
@@ -121,10 +116,7 @@ def _listed(status_list: SignedStatusList, keyring: KeyRing) -> StatusList | str
     Only consulted once a certificate has passed every check before it (the order of
     the verdicts); computing it first changes nothing, it depends on neither.
     """
-    try:
-        return verify_status_list(status_list, keyring)
-    except StatusListError as exc:
-        return exc.detail
+    return status_list.checked_with(keyring)
 
 
 def _before_signature(

@@ -550,3 +550,14 @@ def test_status_index_works_for_any_mapping() -> None:
     assert listed.status_of(ident, date(2025, 12, 31)) is None
     assert listed.status_of(make_cert(2).identifier, TODAY) is None
     assert listed.as_of == TODAY
+
+
+def test_status_list_check_is_remembered_per_ring_only() -> None:
+    listed = status_list({})
+    text = payload_of(make_cert(1))
+    without_hub = KeyRing.of(k for k in RING if k.usage != "status")
+    assert verify(text, RING, listed, TODAY).ok
+    refused = verify(text, without_hub, listed, TODAY)
+    assert refused.code is VerdictCode.BAD_STATUS_LIST and "未登记" in refused.message
+    assert verify(text, RING, listed, TODAY).ok
+    assert verify_many([text], without_hub, listed, TODAY) == [refused]
