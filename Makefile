@@ -35,7 +35,7 @@ test-fast: $(STAMP) ## Run the tests without the slow multi-process ones
 bench: $(STAMP) ## Sync benchmark: real processes on 127.0.0.1; exits 1 if a target is missed
 	$(BIN)/python bench/sync.py
 
-bench-certs: $(STAMP) ## Certificate verify() rate on one core; exits 1 below 5,000/s
+bench-certs: $(STAMP) ## Certificate verify() against Ed25519 alone, one core; exits 1 below target
 	$(BIN)/python bench/certs.py
 
 BENCH_PG_URL ?= $(SANJI_BENCH_POSTGRES_URL)

@@ -34,7 +34,7 @@ from shared.certs.usage_log import (
     check_chain,
     holder_ref,
 )
-from shared.certs.verify import Verdict, VerdictCode, verify
+from shared.certs.verify import Verdict, VerdictCode, verify, verify_many
 
 __all__ = [
     "GENESIS",
@@ -65,5 +65,6 @@ __all__ = [
     "sign_status_list",
     "signing_bytes",
     "verify",
+    "verify_many",
     "verify_status_list",
 ]

@@ -250,6 +250,21 @@ class Certificate:
 _FIELDS = frozenset(Certificate.__dataclass_fields__)
 
 
+def _unchecked(fields: dict[str, Any]) -> Certificate:
+    """A certificate built without running its checks: for shared.certs.fast only.
+
+    That module has established, field by field, that :meth:`Certificate._check` would
+    pass (and that the values are those ``from_dict`` would produce); running the rules
+    again would cost as much as the signature check. ``fields`` names every field.
+    """
+    if fields.keys() != _FIELDS:
+        raise TypeError("every field of Certificate must be given")
+    cert = object.__new__(Certificate)
+    # Frozen: the dataclass's own __init__ also sets the fields past __setattr__.
+    cert.__dict__.update(fields)
+    return cert
+
+
 @functools.lru_cache(maxsize=256)
 def _validate_issuer_code(value: str, *, field: str) -> str:
     # A county has a few dozen issuers: checking each one once per process is enough.

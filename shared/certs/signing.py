@@ -12,7 +12,6 @@ import base64
 import binascii
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -24,18 +23,24 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from shared.canonical import canonical_json
+from shared.certs.fast import certificate as fast_certificate
+from shared.certs.fast import too_complex
 from shared.certs.model import Certificate, CertificateError
 from shared.errors import InvalidParam
 
 PAYLOAD_PREFIX = "SJC1."
-#: A QR code holds at most 2,953 bytes; anything longer is not ours.
-MAX_PAYLOAD = 4096
+#: Longer payloads are refused before any decoding. A real one is about 900 characters
+#: (a QR code holds 2,953 bytes); the longest a valid certificate can have is 7,845:
+#: every text at its length limit in characters JSON writes as ``\u00XX``, a 32-character
+#: serial, ``previous`` set. 8 KiB stays above that, so no valid certificate is refused.
+MAX_PAYLOAD = 8192
 
 KeyUsage = Literal["certificate", "status"]
 
 _CERT_START = b'{"cert":'
 _KID_START = b',"kid":"'
-_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+# base64url → standard base64, for binascii's strict decoder.
+_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
 _B64URL_VALUES = {
     c: v for v, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 }
@@ -51,10 +56,18 @@ def b64url(data: bytes) -> str:
 
 def unb64url(text: str) -> bytes:
     """Strict inverse of :func:`b64url`: only its exact output is accepted (ValueError)."""
-    if not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+    try:
+        encoded = text.encode("ascii")
+    except UnicodeEncodeError:
+        raise ValueError("not base64url") from None
+    # "+", "/" and "=" are deleted before "-_" become "+/": if the length changed, the
+    # text held a character of standard base64 that base64url does not use. Strict mode
+    # refuses every other character outside the alphabet (blanks and newlines too).
+    standard = encoded.translate(_TO_STANDARD, b"+/=")
+    if len(standard) != len(encoded) or len(text) % 4 == 1:
         raise ValueError("not base64url")
     try:
-        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        data = binascii.a2b_base64(standard + b"=" * (-len(text) % 4), strict_mode=True)
     except binascii.Error as exc:
         raise ValueError("not base64url") from exc
     # The last character may carry unused bits (4 when len % 4 == 2, 2 when 3): unless
@@ -295,6 +308,16 @@ class SignedCertificate:
         """What the signature covers: :func:`signing_bytes` of the certificate."""
         return signing_bytes(self.certificate) if self._covered is None else self._covered
 
+    @classmethod
+    def _parsed(
+        cls, certificate: Certificate, signature: bytes, covered: bytes
+    ) -> SignedCertificate:
+        """For parse_payload only: with ``covered`` as sliced out of the payload it read."""
+        signed = object.__new__(cls)
+        # Frozen; set as the dataclass's own __init__ would, without its three calls.
+        signed.__dict__.update(certificate=certificate, signature=signature, _covered=covered)
+        return signed
+
     @property
     def kid(self) -> str:
         """The id of the key that signed it."""
@@ -377,9 +400,25 @@ def parse_payload(text: str) -> SignedCertificate:
         _garbage(f"不是本平台的电子证照码（应以 {PAYLOAD_PREFIX} 开头）")
     try:
         raw = unb64url(text[len(PAYLOAD_PREFIX) :])
-        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+        body = raw.decode("utf-8")
+    except ValueError:  # UnicodeDecodeError is one
+        _garbage("编码已损坏")
+    # Every real payload is in the form shared.certs.fast reads with one regular
+    # expression and cheap checks; it accepts only what the steps below accept.
+    fast = fast_certificate(body)
+    if fast is not None:
+        # The same slice as below: the payload's form is the one argued there.
+        return SignedCertificate._parsed(*fast, raw[len(_CERT_START) : raw.rindex(_KID_START)])
+    # What json.loads and the re-serialisation below cost must stay bounded whatever the
+    # text: no input may cost more than a few signature checks.
+    if too_complex(body):
+        _garbage("数据结构不符")
+    try:
+        data = json.loads(body, parse_constant=_no_constant, parse_int=_short_int)
         canonical = canonical_json(data)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+    except _LongNumber:
+        _garbage("数据结构不符")
+    except (ValueError, RecursionError):
         _garbage("编码已损坏")
     # One spelling only: otherwise the same certificate has many payloads.
     if canonical != raw:
@@ -388,9 +427,21 @@ def parse_payload(text: str) -> SignedCertificate:
     # raw is canonical with keys cert < kid < sig, and kid and sig (checked above) hold
     # neither quotes nor commas, so the certificate's canonical JSON sits between the two
     # markers: reuse it rather than serialize the certificate again.
-    object.__setattr__(signed, "_covered", raw[len(_CERT_START) : raw.rindex(_KID_START)])
-    return signed
+    covered = raw[len(_CERT_START) : raw.rindex(_KID_START)]
+    return SignedCertificate._parsed(signed.certificate, signed.signature, covered)
 
 
 def _no_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
+
+
+class _LongNumber(Exception):
+    """An integer in a payload's JSON too long to be a certificate's version."""
+
+
+def _short_int(text: str) -> int:
+    # A certificate's only number is its version (1–999). Converting a number of
+    # thousands of digits (and back) costs as much as several signature checks.
+    if len(text) > 64:
+        raise _LongNumber
+    return int(text)

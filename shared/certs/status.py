@@ -104,14 +104,21 @@ class StatusList:
         if self.issued_at.utcoffset() is None:
             _reject("签发时间应带时区")
 
-    @property
+    @cached_property
     def as_of(self) -> date:
         """The list's date in China: verifications say "状态截至" this day."""
+        # Computed once: every verification reports it (the list is immutable).
         return to_china(self.issued_at).date()
+
+    @cached_property
+    def _index(self) -> dict[str, StatusEntry]:
+        # ``entries`` may be any Mapping (a view, a proxy): one plain dict per list
+        # keeps every look-up a hash probe, however many certificates are verified.
+        return dict(self.entries)
 
     def status_of(self, identifier: str, on: date) -> StatusEntry | None:
         """The entry for ``identifier`` if it applies on ``on`` (its ``since`` has come)."""
-        entry = self.entries.get(identifier)
+        entry = self._index.get(identifier)
         return entry if entry is not None and entry.since <= on else None
 
     def to_dict(self) -> dict[str, Any]:
@@ -160,6 +167,23 @@ class SignedStatusList:
     def digest(self) -> bytes:
         """SHA-256 of :attr:`signed_bytes` (lets the key ring remember the check)."""
         return hashlib.sha256(self.signed_bytes).digest()
+
+    def checked_with(self, keyring: KeyRing) -> StatusList | str:
+        """:func:`verify_status_list` against ``keyring``: the list, or the refusal's detail.
+
+        Remembered for the last ring asked (both are immutable), since every
+        verification asks again: the ring a node holds changes seldom.
+        """
+        memo: tuple[KeyRing, StatusList | str] | None = self.__dict__.get("_checked")
+        if memo is not None and memo[0] is keyring:
+            return memo[1]
+        try:
+            result: StatusList | str = verify_status_list(self, keyring)
+        except StatusListError as exc:
+            result = exc.detail
+        # Not a field (frozen): stored as cached_property would store it.
+        self.__dict__["_checked"] = (keyring, result)
+        return result
 
     def to_dict(self) -> dict[str, Any]:
         """``{list, sig}``: the form the master feed carries."""
