@@ -72,8 +72,13 @@ def _register(app: Flask, api: Api) -> None:
     api.register_blueprint(appointments_blp, url_prefix="/api/v1/appointments")
     api.register_blueprint(inspections_blp, url_prefix="/api/v1/inspections")
 
+    from county_hub.exchange.api import blp as exchange
+
+    api.register_blueprint(exchange, url_prefix="/api/v1/exchange")
+
     from county_hub import pages
     from county_hub.appointments import pages as appointment_pages
+    from county_hub.exchange import pages as exchange_pages
     from county_hub.packages import pages as package_pages
     from county_hub.ratings import pages as supervision_pages
 
@@ -81,6 +86,7 @@ def _register(app: Flask, api: Api) -> None:
     supervision_pages.init_app(app)
     package_pages.init_app(app)
     appointment_pages.init_app(app)
+    exchange_pages.init_app(app)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from county_hub import create_app
 from county_hub.config import PREFIX, SETTINGS
+from county_hub.exchange.cli import exchange
 from shared.sync.scheduler import JobSpec, hub_jobs
 from shared.tiercli import tier_group
 
@@ -49,12 +50,14 @@ def issue_certificates(app: Flask) -> int:
 
 def _hub_jobs(app: Flask) -> list[JobSpec]:
     """The shared hub jobs plus the hub's own domains' jobs."""
+    from county_hub.exchange.jobs import JOBS as exchange_jobs
     from county_hub.ratings.jobs import JOBS as rating_jobs
 
     return [
         *hub_jobs(app),
         JobSpec("certificates.issue_due", 5.0, issue_certificates),
         *rating_jobs,
+        *exchange_jobs,
     ]
 
 
@@ -70,6 +73,9 @@ hub = tier_group(
     enrolls=True,
     jobs=_hub_jobs,
 )
+
+
+hub.add_command(exchange)
 
 
 @hub.command("seed")
