@@ -31,9 +31,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine, String, Table, cast, exists, func, insert, literal, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from county_hub.catalog.models import ItemVersion
@@ -46,6 +47,7 @@ from county_hub.exchange.mapping import (
     build_rectify_row,
     build_rows,
     rectify_source,
+    submitted_entry,
     tables,
     targets_of,
 )
@@ -58,7 +60,7 @@ from county_hub.exchange.models import (
 from county_hub.ratings.models import Rating, RectificationTask, TaskStatus
 from shared.accounts.models import Role
 from shared.accounts.services import Actor, require_role
-from shared.clock import Clock
+from shared.clock import Clock, to_china
 from shared.db import make_engine
 from shared.errors import Conflict, NotFound, Unavailable
 from shared.log import get_logger
@@ -76,6 +78,8 @@ REPORTED_TASKS = (TaskStatus.CLOSED, TaskStatus.APPEAL_UPHELD)
 _CHUNK = 900  # ids per IN (...) list: under SQLite's 999 parameters
 
 _ENGINES: dict[str, Engine] = {}
+#: What the driver raises for a taken key inside its own COPY (SQLAlchemy does not wrap it).
+_UNIQUE_VIOLATIONS: tuple[type[BaseException], ...] = (psycopg.errors.UniqueViolation,)
 
 
 class ExchangeDown(Unavailable):
@@ -178,14 +182,14 @@ def plan(
     """
     items = items or ItemCache()
     cursor = int(state.get(session, CURSOR_KEY, 0) or 0)
+    tracked = exists().where(ExchangeRow.source_id == CaseEventRow.id)
     rows = session.execute(
         select(
             CaseEventRow.seq,
-            CaseEventRow.id,
             CaseEventRow.case_id,
-            CaseEventRow.type,
             CaseEventRow.projected,
             CaseEventRow.received_at,
+            tracked.label("tracked"),
         )
         .where(CaseEventRow.seq > cursor, CaseEventRow.type.in_(TRIGGER_TYPES))
         .order_by(CaseEventRow.seq)
@@ -193,60 +197,83 @@ def plan(
     ).all()
     horizon = clock.now() - timedelta(seconds=grace_seconds)
     batch = Batch(cursor=cursor)
-    taken = []
-    for seq, event_id, case_id, _type, projected, received_at in rows:
-        if not projected or (grace_seconds and received_at > horizon):
-            break
-        taken.append((event_id, case_id))
-        batch.cursor = seq
-    batch.events = len(taken)
-    if not taken:
-        return batch
-    tracked: set[str] = set()
-    for chunk in _chunks([e for e, _ in taken]):
-        tracked.update(
-            session.scalars(select(ExchangeRow.source_id).where(ExchangeRow.source_id.in_(chunk)))
-        )
     # A case is looked at when one of its events has no record yet: a new event, or one
     # that had none (submitted, a step the province does not take yet, an anomaly).
-    case_ids = list(dict.fromkeys(c for e, c in taken if e not in tracked))
-    batch.planned = plan_cases(session, case_ids, clock=clock, items=items)
+    case_ids: dict[str, None] = {}
+    for seq, case_id, projected, received_at, known in rows:
+        if not projected or (grace_seconds and received_at > horizon):
+            break
+        batch.cursor = seq
+        batch.events += 1
+        if not known:
+            case_ids[case_id] = None
+    if case_ids:
+        # The same cases as a subquery: no long IN (...) lists to render for each batch.
+        window = (
+            select(CaseEventRow.case_id)
+            .where(
+                CaseEventRow.seq > cursor,
+                CaseEventRow.seq <= batch.cursor,
+                CaseEventRow.type.in_(TRIGGER_TYPES),
+                ~tracked,
+            )
+            .scalar_subquery()
+        )
+        batch.planned = plan_cases(session, list(case_ids), clock=clock, items=items, among=window)
     return batch
 
 
 def plan_cases(
-    session: Session, case_ids: Sequence[str], *, clock: Clock, items: ItemCache
+    session: Session,
+    case_ids: Sequence[str],
+    *,
+    clock: Clock,
+    items: ItemCache,
+    among: Any = None,
 ) -> list[Planned]:
-    """Every record the given cases need and do not have yet, in order per case."""
+    """Every record the given cases need and do not have yet, in order per case.
+
+    ``among``, when given, is a subquery selecting exactly ``case_ids``.
+    """
     cases: dict[str, dict[str, Any]] = {}
-    for chunk in _chunks(case_ids):
-        for case_id, case_state in session.execute(
-            select(CaseRow.case_id, CaseRow.state).where(CaseRow.case_id.in_(chunk))
-        ):
-            cases[case_id] = case_state
     have: dict[str, set[tuple[str, str]]] = defaultdict(set)
     last_sn: dict[str, int] = defaultdict(int)
-    for chunk in _chunks(list(cases)):
-        for case_id, source_id, target, sn in session.execute(
-            select(
-                ExchangeRow.case_id, ExchangeRow.source_id, ExchangeRow.target, ExchangeRow.sn
-            ).where(ExchangeRow.case_id.in_(chunk))
-        ):
+    marked = (
+        ExchangeRow.case_id,
+        ExchangeRow.source_id,
+        ExchangeRow.target,
+        ExchangeRow.sn,
+    )
+    picks = (CaseRow.case_id, CaseRow.case_no, CaseRow.state["history"])
+    selections = (
+        [(CaseRow.case_id.in_(among), ExchangeRow.case_id.in_(among))]
+        if among is not None
+        else [
+            (CaseRow.case_id.in_(chunk), ExchangeRow.case_id.in_(chunk))
+            for chunk in _chunks(case_ids)
+        ]
+    )
+    for case_filter, row_filter in selections:
+        for case_id, case_no, history in session.execute(select(*picks).where(case_filter)):
+            cases[case_id] = {"case_no": case_no, "history": history or []}
+        for case_id, source_id, target, sn in session.execute(select(*marked).where(row_filter)):
             have[case_id].add((source_id, target))
             last_sn[case_id] = max(last_sn[case_id], sn)
     facts = items.get(session, (_item_key(c) for c in cases.values()))
-    now = clock.now()
+    now = to_china(clock.now()).replace(tzinfo=None)  # once, not per row
     planned: list[Planned] = []
     for case_id in case_ids:
         case = cases.get(case_id)
-        if not case:
+        if not case or not case["history"]:
             continue  # no 'submitted' yet: looked at again when it arrives
         item = facts.get(_item_key(case), ItemFacts())
-        for entry, target in targets_of(case.get("history") or ()):
-            if (entry["id"], target) in have[case_id]:
+        app = submitted_entry(case)["payload"]
+        done = have[case_id]
+        for entry, target in targets_of(case["history"]):
+            if (entry["id"], target) in done:
                 continue
             last_sn[case_id] += 1
-            have[case_id].add((entry["id"], target))
+            done.add((entry["id"], target))
             planned.append(
                 Planned(
                     source_id=entry["id"],
@@ -255,7 +282,9 @@ def plan_cases(
                     case_no=case["case_no"],
                     event_type=entry["type"],
                     sn=last_sn[case_id],
-                    rows=build_rows(target, entry, case, item, sn=last_sn[case_id], now=now),
+                    rows=build_rows(
+                        target, entry, case, item, sn=last_sn[case_id], now=now, app=app
+                    ),
                 )
             )
     return planned
@@ -338,31 +367,57 @@ def _copy(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
         conn.execute(insert(table), rows)
         return
     columns = [c.name for c in table.columns]
+    copy_text(conn, table.name, columns, ([row.get(c) for c in columns] for row in rows))
+
+
+def copy_text(
+    conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """``COPY table (columns) FROM STDIN`` through the driver (its C row formatting)."""
     raw = conn.connection.driver_connection
     assert raw is not None
-    statement = f'COPY "{table.name}" ({", ".join(columns)}) FROM STDIN'
+    statement = f'COPY "{table}" ({", ".join(columns)}) FROM STDIN'
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row([row.get(c) for c in columns])
+            copy.write_row(row)
 
 
 def write_new(engine: Engine, planned: Sequence[Planned]) -> int:
     """Insert the records' rows in one exchange transaction; rows already there are skipped.
 
-    Raises ExchangeDown when the exchange database cannot be reached or refuses the write.
+    Optimistic: the rows are copied straight in; only when a key is already taken (the
+    records were written once before the hub could note it — a crash, or a kill) is the
+    transaction redone, leaving out the rows that are there. Raises ExchangeDown when the
+    exchange database cannot be reached or refuses the write.
     """
+    try:
+        return _insert(engine, planned, check=False)
+    except IntegrityError:
+        log.info("exchange_rewrite_after_restart", records=len(planned))
+    try:
+        return _insert(engine, planned, check=True)
+    except SQLAlchemyError as err:
+        raise ExchangeDown(detail=f"写入前置交换库失败：{_short(err)}") from err
+
+
+def _insert(engine: Engine, planned: Sequence[Planned], *, check: bool) -> int:
     written = 0
     names = tables()
     try:
         with engine.begin() as conn:
             for name, rows in _group(planned).items():
                 table = names[name]
-                present = _existing(conn, table, [r["unid"] for r in rows])
-                fresh = [r for r in rows if r["unid"] not in present]
-                if fresh:
-                    _copy(conn, table, fresh)
-                written += len(fresh)
-    except SQLAlchemyError as err:
+                if check:
+                    present = _existing(conn, table, [r["unid"] for r in rows])
+                    rows = [r for r in rows if r["unid"] not in present]
+                if rows:
+                    _copy(conn, table, rows)
+                written += len(rows)
+    except IntegrityError:
+        raise
+    except _UNIQUE_VIOLATIONS as err:  # from the driver's own COPY, not wrapped by SQLAlchemy
+        raise IntegrityError(None, None, err) from err
+    except (SQLAlchemyError, psycopg.Error) as err:
         raise ExchangeDown(detail=f"写入前置交换库失败：{_short(err)}") from err
     return written
 
@@ -385,29 +440,52 @@ def write_over(engine: Engine, planned: Sequence[Planned]) -> None:
         raise ExchangeDown(detail=f"写入前置交换库失败：{_short(err)}") from err
 
 
+_RECORD_COLUMNS = (
+    "source_id",
+    "target",
+    "case_id",
+    "case_no",
+    "event_type",
+    "sn",
+    "rows",
+    "status",
+    "reason",
+    "attempts",
+    "planned_at",
+    "sent_at",
+)
+
+
 def record(session: Session, planned: Sequence[Planned], status: RowStatus, now: datetime) -> None:
-    """Insert the hub's bookkeeping rows of freshly planned records."""
+    """Insert the hub's bookkeeping rows of freshly planned records (COPY on PostgreSQL)."""
+    if not planned:
+        return
     sent = status is RowStatus.SENT
-    for chunk in _chunks(list(planned), 5000):
+    attempts, sent_at = (1, now) if sent else (0, None)
+    values = [
+        (
+            p.source_id,
+            p.target,
+            p.case_id,
+            p.case_no,
+            p.event_type,
+            p.sn,
+            len(p.rows),
+            status.value,
+            "",
+            attempts,
+            now,
+            sent_at,
+        )
+        for p in planned
+    ]
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        copy_text(conn, "exchange_rows", _RECORD_COLUMNS, values)
+        return
+    for chunk in _chunks(values, 5000):
         session.execute(
-            insert(ExchangeRow),
-            [
-                {
-                    "source_id": p.source_id,
-                    "target": p.target,
-                    "case_id": p.case_id,
-                    "case_no": p.case_no,
-                    "event_type": p.event_type,
-                    "sn": p.sn,
-                    "rows": len(p.rows),
-                    "status": status,
-                    "reason": "",
-                    "attempts": 1 if sent else 0,
-                    "planned_at": now,
-                    "sent_at": now if sent else None,
-                }
-                for p in chunk
-            ],
+            insert(ExchangeRow), [dict(zip(_RECORD_COLUMNS, v, strict=True)) for v in chunk]
         )
 
 
