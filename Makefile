@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-fast bench bench-certs bench-figures bench-lookup lint typecheck fmt openapi clean
+.PHONY: help install demo test test-fast bench bench-certs bench-figures bench-lookup bench-exchange lint typecheck fmt openapi clean
 
 help: ## List every task
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ bench-figures: $(STAMP) ## Figures on 2M cases in PostgreSQL (BENCH_PG_URL=...);
 
 bench-lookup: $(STAMP) ## Certificate look-up on 1M certificates in local PostgreSQL; exits 1 above 20 ms p95
 	$(BIN)/python bench/cert_lookup.py $(BENCH_LOOKUP_ARGS)
+
+bench-exchange: $(STAMP) ## Exchange backfill of a year (215,323 cases) in PostgreSQL (BENCH_PG_URL=...); exits 1 above 5 min or 60 s lag
+	$(BIN)/python bench/exchange.py --url "$(BENCH_PG_URL)" $(BENCH_EXCHANGE_ARGS)
 
 lint: $(STAMP) ## ruff check
 	$(BIN)/ruff check .
