@@ -32,7 +32,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
-from sqlalchemy import Engine, String, Table, cast, exists, func, insert, literal, select, update
+from sqlalchemy import (
+    ARRAY,
+    Engine,
+    String,
+    Table,
+    any_,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -158,6 +171,15 @@ def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]
         yield values[start : start + size]
 
 
+def among(session: Session, column: Any, values: Sequence[str]) -> list[Any]:
+    """Conditions ``column IN values``: one ``= ANY(array)`` with a single parameter on
+    PostgreSQL (nothing to render per value, the planner's hot path), chunked IN lists
+    elsewhere (SQLite allows 999 parameters)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return [column == any_(cast(literal(list(values), ARRAY(String)), ARRAY(String)))]
+    return [column.in_(chunk) for chunk in _chunks(values)]
+
+
 def _item_key(case: Mapping[str, Any]) -> tuple[str, int]:
     for entry in case.get("history") or ():
         if entry["type"] == "submitted":
@@ -208,54 +230,23 @@ def plan(
         if not known:
             case_ids[case_id] = None
     if case_ids:
-        # The same cases as a subquery: no long IN (...) lists to render for each batch.
-        window = (
-            select(CaseEventRow.case_id)
-            .where(
-                CaseEventRow.seq > cursor,
-                CaseEventRow.seq <= batch.cursor,
-                CaseEventRow.type.in_(TRIGGER_TYPES),
-                ~tracked,
-            )
-            .scalar_subquery()
-        )
-        batch.planned = plan_cases(session, list(case_ids), clock=clock, items=items, among=window)
+        batch.planned = plan_cases(session, list(case_ids), clock=clock, items=items)
     return batch
 
 
 def plan_cases(
-    session: Session,
-    case_ids: Sequence[str],
-    *,
-    clock: Clock,
-    items: ItemCache,
-    among: Any = None,
+    session: Session, case_ids: Sequence[str], *, clock: Clock, items: ItemCache
 ) -> list[Planned]:
-    """Every record the given cases need and do not have yet, in order per case.
-
-    ``among``, when given, is a subquery selecting exactly ``case_ids``.
-    """
+    """Every record the given cases need and do not have yet, in order per case."""
     cases: dict[str, dict[str, Any]] = {}
     have: dict[str, set[tuple[str, str]]] = defaultdict(set)
     last_sn: dict[str, int] = defaultdict(int)
-    marked = (
-        ExchangeRow.case_id,
-        ExchangeRow.source_id,
-        ExchangeRow.target,
-        ExchangeRow.sn,
-    )
+    marked = (ExchangeRow.case_id, ExchangeRow.source_id, ExchangeRow.target, ExchangeRow.sn)
     picks = (CaseRow.case_id, CaseRow.case_no, CaseRow.state["history"])
-    selections = (
-        [(CaseRow.case_id.in_(among), ExchangeRow.case_id.in_(among))]
-        if among is not None
-        else [
-            (CaseRow.case_id.in_(chunk), ExchangeRow.case_id.in_(chunk))
-            for chunk in _chunks(case_ids)
-        ]
-    )
-    for case_filter, row_filter in selections:
+    for case_filter in among(session, CaseRow.case_id, case_ids):
         for case_id, case_no, history in session.execute(select(*picks).where(case_filter)):
             cases[case_id] = {"case_no": case_no, "history": history or []}
+    for row_filter in among(session, ExchangeRow.case_id, case_ids):
         for case_id, source_id, target, sn in session.execute(select(*marked).where(row_filter)):
             have[case_id].add((source_id, target))
             last_sn[case_id] = max(last_sn[case_id], sn)
