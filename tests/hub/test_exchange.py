@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from county_hub.catalog.models import ItemStatus, ServiceItem
 from county_hub.exchange import catalog_in, mapping, services
+from county_hub.exchange.jobs import exchange_cycle
 from county_hub.exchange.models import (
     EXCHANGE_METADATA,
     UP_EVALUATION,
@@ -279,8 +280,6 @@ def test_exchange_down_keeps_records_pending_and_sends_them_later(
 def test_the_job_backs_off_while_the_exchange_is_away(
     hub_app: Flask, hub: FlaskClient, tmp_path: Path, clock: FixedClock
 ) -> None:
-    from county_hub.exchange.jobs import exchange_cycle
-
     _case(hub, {"action": "accept"})
     hub_app.config["EXCHANGE_DATABASE_URL"] = f"sqlite:///{tmp_path / 'no' / 'x.sqlite3'}"
     assert exchange_cycle(hub_app) is None
