@@ -20,11 +20,20 @@ from county_hub.exchange import catalog_in, services
 from county_hub.exchange.mapping import tables
 from county_hub.exchange.models import ChangeStatus, RowStatus
 from shared.accounts.models import Role
+from shared.cases import EventType
 from shared.errors import DomainError
 from shared.web.app import current_tier, db_session
 from shared.web.pages import require_login
 
 bp = Blueprint("hubexchange", __name__)
+
+#: What the records' event types and tables are called on the page.
+EVENT_LABELS = {
+    **{t.value: t.label for t in EventType},
+    "rectification_closed": "差评整改办结",
+    "rectification_appeal_upheld": "差评申诉成立",
+}
+TABLE_LABELS = {name: str(table.comment or "") for name, table in tables().items()}
 
 
 def init_app(app: Flask) -> None:
@@ -65,6 +74,8 @@ def exchange() -> str:
         targets=sorted(n for n in tables() if n.startswith("up_pro") or n.startswith("up_eval")),
         target=target,
         case_no=case_no or "",
+        event_labels=EVENT_LABELS,
+        table_labels=TABLE_LABELS,
     )
 
 
