@@ -222,17 +222,14 @@ def pull(
     """
     require_role(actor, Role.ADMIN, action="拉取省级事项库")
     report = PullReport()
-    known = {
-        (c.task_code, c.task_version): c
-        for c in session.scalars(select(CatalogChange))
-        if c.status is not ChangeStatus.SUPERSEDED
-    }
+    known = {(c.task_code, c.task_version): c for c in session.scalars(select(CatalogChange))}
+    retry = (ChangeStatus.REFUSED, ChangeStatus.SUPERSEDED)
     departments = dict(session.execute(select(Department.uscc, Department.code)).all())
     defaults = _defaults()
     for basic, extend, materials in sorted(_latest(rows), key=lambda t: _key(t[0])):
         task = map_task(basic, extend, materials)
         previous = known.get((task.task_code, task.task_version))
-        if previous is not None and previous.status is not ChangeStatus.REFUSED:
+        if previous is not None and previous.status not in retry:
             continue
         report.read += 1
         change = previous or CatalogChange(

@@ -604,3 +604,31 @@ def test_docs_list_every_column_of_every_exchange_table() -> None:
             assert not spec.codes or spec.codes in mapping.CODE_LISTS
     doc = (ROOT / "docs" / "exchange.md").read_text(encoding="utf-8")
     assert mapping.field_list_markdown() in doc, "run: python -m county_hub.exchange.mapping"
+
+
+def test_a_later_province_version_supersedes_an_unconfirmed_one(
+    hub_session: Session, clock: FixedClock
+) -> None:
+    [code] = _codes(hub_session, 1)
+    base = _county_rows(hub_session, [code])
+    v2 = _county_rows(hub_session, [code])
+    _bump(v2, code, accept_condition="第二版条件")
+    first = catalog_in.pull(hub_session, ADMIN, v2, source="t", clock=clock)
+    assert [c.status.value for c in first.changes] == ["pending"]
+    v3 = _county_rows(hub_session, [code])
+    _bump(v3, code, accept_condition="第三版条件")
+    for row in (*v3.basic, *v3.extend, *v3.material):
+        row["task_version"] = 3
+    both = catalog_in.TaskRows(
+        basic=v2.basic + v3.basic, extend=v2.extend + v3.extend, material=v2.material + v3.material
+    )
+    second = catalog_in.pull(hub_session, ADMIN, both, source="t", clock=clock)
+    [latest] = second.changes
+    assert latest.task_version == 3 and latest.status.value == "pending"
+    assert first.changes[0].status.value == "superseded"
+    [done] = catalog_in.confirm_all(hub_session, ADMIN, clock=clock)
+    assert done.task_version == 3
+    # The province withdraws version 3: version 2 is its latest again and is looked at anew.
+    again = catalog_in.pull(hub_session, ADMIN, v2, source="t", clock=clock)
+    assert [c.task_version for c in again.changes] == [2]
+    assert base.basic  # the county's own rows were never touched
