@@ -11,6 +11,8 @@ STAMP := $(VENV)/.installed-stamp
 .DEFAULT_GOAL := help
 .PHONY: help install demo test test-fast bench bench-all bench-backup bench-certs bench-figures bench-lookup lint typecheck fmt openapi clean
 
+.PHONY: help install demo test test-fast bench bench-certs bench-figures bench-lookup bench-exchange lint typecheck fmt openapi clean
+
 help: ## List every task
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
@@ -50,6 +52,9 @@ bench-lookup: $(STAMP) ## Certificate look-up on 1M certificates in local Postgr
 
 bench-all: $(STAMP) ## Every benchmark at full size (BENCH_PG_URL=...); summary in bench/last-run.md
 	$(BIN)/python bench/run_all.py --pg-url "$(BENCH_PG_URL)"
+
+bench-exchange: $(STAMP) ## Exchange backfill of a year (215,323 cases) in PostgreSQL (BENCH_PG_URL=...); exits 1 above 5 min or 60 s lag
+	$(BIN)/python bench/exchange.py --url "$(BENCH_PG_URL)" $(BENCH_EXCHANGE_ARGS)
 
 lint: $(STAMP) ## ruff check
 	$(BIN)/ruff check .

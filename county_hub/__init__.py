@@ -29,6 +29,8 @@ from county_hub.certs.lookup import hub_lookup, peer_lookup
 from county_hub.certs.services import after_case_change
 from county_hub.config import PREFIX, SETTINGS
 from county_hub.delegation.api import blp as delegation
+from county_hub.exchange import pages as exchange_pages
+from county_hub.exchange.api import blp as exchange
 from county_hub.org.api import departments_blp, regions_blp
 from county_hub.packages import pages as package_pages
 from county_hub.packages.api import blp as packages
@@ -95,12 +97,14 @@ def register(app: Flask, api: Api) -> None:
     api.register_blueprint(packages, url_prefix="/api/v1/packages")
     api.register_blueprint(appointments_blp, url_prefix="/api/v1/appointments")
     api.register_blueprint(inspections_blp, url_prefix="/api/v1/inspections")
+    api.register_blueprint(exchange, url_prefix="/api/v1/exchange")
     audit.init_app(app, HUB_CHANGES)
     pages.init_app(app)
     supervision_pages.init_app(app)
     package_pages.init_app(app)
     appointment_pages.init_app(app)
     account_pages.init_app(app)
+    exchange_pages.init_app(app)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from county_hub import create_app
 from county_hub.config import PREFIX, SETTINGS
+from county_hub.exchange.cli import exchange
 from county_hub.imports import KINDS
 from county_hub.jobs import hub_jobs
 from shared.audit.services import record
@@ -74,6 +75,9 @@ hub = tier_group(
     jobs=hub_jobs,
     bootstrap=_bootstrap,
 )
+
+
+hub.add_command(exchange)
 
 
 @hub.command("seed")

@@ -23,4 +23,15 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("COMPLAINT_WORKING_DAYS", 5, "int: working days to answer a 办不成事反映 complaint"),
     Setting("APPOINTMENT_CAPACITY", 3, "int: places per 30-minute 预约 slot (venues may differ)"),
+    Setting(
+        "EXCHANGE_DATABASE_URL",
+        "",
+        "str: SQLAlchemy URL of the provincial front-end exchange database (前置交换库); '' = off",
+    ),
+    Setting("EXCHANGE_BATCH", 5000, "int: case events the exchange job plans per pass"),
+    Setting(
+        "EXCHANGE_GRACE_SECONDS",
+        2,
+        "int: events younger than this wait one pass (a PostgreSQL writer may commit a lower seq)",
+    ),
 )

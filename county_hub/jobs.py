@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask
 
 from county_hub.certs.services import issue_due
+from county_hub.exchange.jobs import JOBS as exchange_jobs
 from county_hub.ratings.jobs import JOBS as rating_jobs
 from shared.audit.jobs import JOBS as audit_jobs
 from shared.casework.jobs import refresh_cases, terminate_overdue
@@ -31,5 +32,6 @@ def hub_jobs(app: Flask) -> list[JobSpec]:
         JobSpec("cases.terminate_overdue", 3600.0, terminate_overdue),
         JobSpec("certificates.issue_due", 5.0, issue_certificates),
         *rating_jobs,
+        *exchange_jobs,
         *audit_jobs,
     ]

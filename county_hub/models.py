@@ -11,6 +11,7 @@ from county_hub.catalog.models import CertificateType, ItemMaterial, ItemVersion
 from county_hub.certs.models import CertificateRow, IssuerKeyRow
 from county_hub.db import Base
 from county_hub.delegation.models import BatchItem, BatchTown, DelegationBatch
+from county_hub.exchange.models import CatalogChange, ExchangeRow
 from county_hub.org.models import Department, Region
 from county_hub.packages.models import Package, PackageApplication, PackageChild, PackageItem
 from county_hub.ratings.models import Complaint, Rating, RectificationTask
@@ -51,6 +52,7 @@ __all__ = [
     "CaseCounter",
     "CaseEventRow",
     "CaseRow",
+    "CatalogChange",
     "CertUsageRow",
     "CertificateRow",
     "CertificateType",
@@ -58,6 +60,7 @@ __all__ = [
     "DelegationBatch",
     "Department",
     "EnrollToken",
+    "ExchangeRow",
     "Inspection",
     "InspectionFinding",
     "IssuerKeyRow",

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from county_hub.catalog import services as catalog
 from county_hub.catalog.models import ItemStatus
 from county_hub.catalog.services import catalog_stats
+from county_hub.exchange import services as exchange
 from county_hub.org.models import Department
 from shared.accounts.models import Role
 from shared.cases import CaseStatus
@@ -63,6 +74,9 @@ def dashboard() -> str:
         charts=charts,
         figures=figures,
         month_error=month_error,
+        exchange=exchange.counts(db),
+        exchange_lag=exchange.lag_seconds(db, clock=current_tier().clock),
+        exchange_on=bool(current_app.config.get("EXCHANGE_DATABASE_URL")),
     )
 
 

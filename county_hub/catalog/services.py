@@ -9,7 +9,7 @@ from typing import Any
 
 import marshmallow as ma
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from county_hub.catalog.models import (
     CertificateType,
@@ -227,6 +227,12 @@ def validated(
 def _fill_version(version: ItemVersion, data: Mapping[str, Any]) -> None:
     for field in VERSION_FIELDS:
         setattr(version, field, data[field])
+    stored = object_session(version) if version.id is not None else None
+    if version.materials and stored is not None:
+        # An open draft edited again: its old rows must go before the new ones come in,
+        # (version_id, position) is unique and a flush inserts before it deletes.
+        version.materials.clear()
+        stored.flush()
     version.materials.clear()
     for position, material in enumerate(data.get("materials") or [], start=1):
         version.materials.append(

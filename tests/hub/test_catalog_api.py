@@ -208,3 +208,17 @@ def test_suspend_resume_retire(hub: FlaskClient, admin: dict[str, str]) -> None:
         409,
         422,
     )
+
+
+def test_editing_an_open_draft_again_replaces_its_materials(
+    hub: FlaskClient, admin: dict[str, str]
+) -> None:
+    record = _new_item(hub, admin)
+    code = record["code"]
+    assert hub.post("/api/v1/catalog/items", json=record, headers=admin).status_code == 201
+    again = {**record, "name": "测试用食品经营许可(再次修改)"}
+    edited = hub.put(f"/api/v1/catalog/items/{code}/draft", json=again, headers=admin)
+    assert edited.status_code == 200, edited.get_json()
+    assert [m["name"] for m in edited.get_json()["materials"]] == [
+        m["name"] for m in record["materials"]
+    ]
