@@ -23,6 +23,16 @@ rectifications_blp = Blueprint(
 complaints_blp = Blueprint("complaints", __name__, description="办不成事反映：登记、转办、答复")
 
 
+def task_warn_days() -> int:
+    """RECTIFY_WARN_WORKING_DAYS: when an open rectification task turns yellow."""
+    return int(current_app.config["RECTIFY_WARN_WORKING_DAYS"])
+
+
+def complaint_warn_days() -> int:
+    """COMPLAINT_WARN_WORKING_DAYS: when an unanswered complaint turns yellow."""
+    return int(current_app.config["COMPLAINT_WARN_WORKING_DAYS"])
+
+
 def refresh_ratings() -> None:
     """Bring ratings that arrived by sync into the registry before answering (idempotent)."""
     session = db_session()
@@ -44,7 +54,13 @@ def list_tasks(args: dict[str, Any]) -> dict[str, Any]:
     """Rectification tasks of bad reviews (the unit's own; all for admin and supervisors)"""
     actor = current_actor()
     refresh_ratings()
-    return services.list_tasks(db_session(), actor, today=current_tier().clock.today(), **args)
+    return services.list_tasks(
+        db_session(),
+        actor,
+        today=current_tier().clock.today(),
+        warn_days=task_warn_days(),
+        **args,
+    )
 
 
 @rectifications_blp.route("/<int:task_id>")
@@ -53,7 +69,11 @@ def list_tasks(args: dict[str, Any]) -> dict[str, Any]:
 def get_task(task_id: int) -> dict[str, Any]:
     """One task with its rating, history and the actions open to this account"""
     return services.get_task(
-        db_session(), current_actor(), task_id, today=current_tier().clock.today()
+        db_session(),
+        current_actor(),
+        task_id,
+        today=current_tier().clock.today(),
+        warn_days=task_warn_days(),
     )
 
 
@@ -67,7 +87,12 @@ def act(data: dict[str, Any], task_id: int) -> dict[str, Any]:
     """Verify, fix, log, call_back, close; appeal; uphold or reject an appeal"""
     session = db_session()
     result = services.act_on_task(
-        session, current_actor(), task_id, data, clock=current_tier().clock
+        session,
+        current_actor(),
+        task_id,
+        data,
+        clock=current_tier().clock,
+        warn_days=task_warn_days(),
     )
     session.commit()
     return result
@@ -88,6 +113,7 @@ def file_complaint(data: dict[str, Any]) -> dict[str, Any]:
         clock=current_tier().clock,
         working_days=int(current_app.config["COMPLAINT_WORKING_DAYS"]),
         county=current_tier().node_code,
+        warn_days=complaint_warn_days(),
     )
     session.commit()
     return result
@@ -100,7 +126,11 @@ def file_complaint(data: dict[str, Any]) -> dict[str, Any]:
 def list_complaints(args: dict[str, Any]) -> dict[str, Any]:
     """Complaints this account may see (phones masked)"""
     return services.list_complaints(
-        db_session(), current_actor(), today=current_tier().clock.today(), **args
+        db_session(),
+        current_actor(),
+        today=current_tier().clock.today(),
+        warn_days=complaint_warn_days(),
+        **args,
     )
 
 
@@ -110,7 +140,11 @@ def list_complaints(args: dict[str, Any]) -> dict[str, Any]:
 def get_complaint(complaint_id: int) -> dict[str, Any]:
     """One complaint with its deadline and reply"""
     return services.get_complaint(
-        db_session(), current_actor(), complaint_id, today=current_tier().clock.today()
+        db_session(),
+        current_actor(),
+        complaint_id,
+        today=current_tier().clock.today(),
+        warn_days=complaint_warn_days(),
     )
 
 
@@ -124,7 +158,12 @@ def answer(data: dict[str, Any], complaint_id: int) -> dict[str, Any]:
     """Record the reply told to the complainant (content, method, date)"""
     session = db_session()
     result = services.answer_complaint(
-        session, current_actor(), complaint_id, data, clock=current_tier().clock
+        session,
+        current_actor(),
+        complaint_id,
+        data,
+        clock=current_tier().clock,
+        warn_days=complaint_warn_days(),
     )
     session.commit()
     return result
