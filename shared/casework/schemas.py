@@ -1,4 +1,5 @@
-"""Schemas of case intake and actions (the API and the pages use the same ones)."""
+"""Schemas of case intake and actions (the API and the pages use the same ones), and of
+the catalog search every tier answers."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import marshmallow as ma
 from marshmallow import validate as v
 
 from shared.cases import RATING_CHANNELS, CaseStatus
+from shared.items import ItemStatus
 
 ACTIONS = {
     "accept": "accepted",
@@ -127,3 +129,37 @@ class CaseQueryArgsSchema(ma.Schema):
     q = ma.fields.String(load_default="", validate=v.Length(max=100))
     page = ma.fields.Integer(load_default=1, validate=v.Range(min=1, max=100000))
     per_page = ma.fields.Integer(load_default=20, validate=v.Range(min=1, max=200))
+
+
+# --------------------------------------------------------------------------- catalog search
+
+
+class ItemSummarySchema(ma.Schema):
+    """An item in a search result (shared.casework.catalog.ItemSummary), on every tier."""
+
+    code = ma.fields.String(metadata={"description": "实施编码"})
+    name = ma.fields.String(metadata={"description": "事项名称"})
+    department = ma.fields.String(metadata={"description": "主管部门代码"})
+    department_name = ma.fields.String(metadata={"description": "主管部门名称"})
+    status = ma.fields.Enum(ItemStatus, by_value=True)
+    status_label = ma.fields.String(metadata={"description": "状态（中文）"})
+    version = ma.fields.Integer(
+        allow_none=True, metadata={"description": "现行（已发布）版本；从未发布为 null"}
+    )
+    item_type = ma.fields.String(metadata={"description": "事项类型代码，如 01 行政许可"})
+    case_kind = ma.fields.Integer(metadata={"description": "1 即办件，2 承诺件"})
+    promised_limit = ma.fields.Integer(metadata={"description": "承诺办结时限"})
+    promised_unit = ma.fields.String(metadata={"description": "W 工作日，N 自然日"})
+    online = ma.fields.Boolean(metadata={"description": "网上办理"})
+    visits = ma.fields.Integer(metadata={"description": "到办事现场次数"})
+    nearby = ma.fields.Boolean(metadata={"description": "就近办理"})
+
+
+class ItemListSchema(ma.Schema):
+    """One page of a catalog search, best matches first (ADR 0004)."""
+
+    items = ma.fields.List(ma.fields.Nested(ItemSummarySchema))
+    total = ma.fields.Integer()
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()
+    pages = ma.fields.Integer()

@@ -6,6 +6,8 @@ from typing import Any
 
 import marshmallow as ma
 
+from shared.casework.catalog import SearchPage
+from shared.casework.schemas import ItemListSchema
 from shared.node.replica import catalog as view
 from shared.web.context import db_session
 from shared.web.smorest import Blueprint
@@ -31,8 +33,8 @@ class VersionArgsSchema(ma.Schema):
 
 @blp.route("/items")
 @blp.arguments(ItemQueryArgsSchema, location="query")
-@blp.response(200)
-def list_items(args: dict[str, Any]) -> dict[str, Any]:
+@blp.response(200, ItemListSchema)
+def list_items(args: dict[str, Any]) -> SearchPage:
     """Search published items by Chinese name, full pinyin or pinyin initials"""
     return view.search(db_session(), **args)
 
