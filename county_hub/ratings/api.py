@@ -33,30 +33,19 @@ def complaint_warn_days() -> int:
     return int(current_app.config["COMPLAINT_WARN_WORKING_DAYS"])
 
 
-def refresh_ratings() -> None:
-    """Bring ratings that arrived by sync into the registry before answering (idempotent)."""
-    session = db_session()
-    tier = current_tier()
-    if services.record_ratings(
-        session,
-        clock=tier.clock,
-        working_days=int(current_app.config["RECTIFY_WORKING_DAYS"]),
-        county=tier.node_code,
-    ):
-        session.commit()
-
-
 @rectifications_blp.route("")
 @rectifications_blp.auth_required
 @rectifications_blp.arguments(TaskQueryArgsSchema, location="query")
 @rectifications_blp.response(200)
 def list_tasks(args: dict[str, Any]) -> dict[str, Any]:
-    """Rectification tasks of bad reviews (the unit's own; all for admin and supervisors)"""
-    actor = current_actor()
-    refresh_ratings()
+    """Rectification tasks of bad reviews (the unit's own; all for admin and supervisors)
+
+    Reads only: a rating written at the hub opened its task in the same request, one
+    that came by sync gets it from the scheduler's ``supervision.record_ratings`` job.
+    """
     return services.list_tasks(
         db_session(),
-        actor,
+        current_actor(),
         today=current_tier().clock.today(),
         warn_days=task_warn_days(),
         **args,

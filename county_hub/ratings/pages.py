@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 
 from county_hub.org.models import Department
 from county_hub.ratings import services
-from county_hub.ratings.api import complaint_warn_days, refresh_ratings, task_warn_days
+from county_hub.ratings.api import complaint_warn_days, task_warn_days
 from county_hub.ratings.models import TaskStatus
 from shared.errors import DomainError, NotFound, PermissionDenied
 from shared.web.context import current_tier, db_session, require_login
@@ -41,7 +41,6 @@ def _today() -> date:
 def rectifications() -> str:
     """Tasks with deadline colours (red: overdue or escalated)."""
     actor = require_login()
-    refresh_ratings()
     status = request.args.get("status") or None
     if status not in {s.value for s in TaskStatus} | {None}:
         status = None

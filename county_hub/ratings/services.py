@@ -3,8 +3,10 @@
 Ratings are case events (``rated``) that reach the hub with the ordinary sync; this
 module reads them from the hub's log (:func:`record_ratings`, idempotent), keeps one
 ``ratings`` row per case, and opens a rectification task for a bad one (level 4–5) with
-the unit that handled the case. Pages and the API call these same functions; permissions
-are checked here. The caller commits.
+the unit that handled the case. A rating written at the hub is recorded by the request
+that writes it (:func:`record_rating`, from the hub's after-change hook), one that came
+by sync by the scheduler's job; reading never writes. Pages and the API call these same
+functions; permissions are checked here. The caller commits.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from shared.accounts.models import Role
 from shared.accounts.services import Actor
 from shared.calendar import WorkCalendar
 from shared.calendar_store import load_calendar
-from shared.cases import COUNTY, is_bad_rating
+from shared.cases import COUNTY, CaseState, is_bad_rating
 from shared.cases.limits import deadline_level
 from shared.casework.services import LANDLINE, MOBILE
 from shared.clock import Clock, to_china
@@ -115,55 +117,75 @@ def record_ratings(
         if case_no is None:
             continue
         state = current_state(session, case_no, calendar=calendar, county=county)
-        rating = state.rating
-        if rating is None:
-            continue  # only refused ratings (anomalies), or the case is not concluded here yet
-        rated_at = to_china(datetime.fromisoformat(rating["at"]))
-        node = state.accepting_node
-        row = Rating(
-            case_id=case_id,
-            case_no=state.case_no,
-            event_id=rating["event_id"],
-            level=rating["level"],
-            channel=rating["channel"],
-            comment=rating["comment"],
-            rater=rating["rater"],
-            origin=rating["origin"],
-            rated_at=rated_at,
-            rated_on=rated_at.date(),
-            rated_month=f"{rated_at:%Y-%m}",
-            item_code=state.item_code,
-            handled_by=state.handled_by,
-            town_code=node[:9] if len(node) >= 9 else "",
-            village_code=node if len(node) == 12 else None,
-        )
-        session.add(row)
-        session.flush()
-        done += 1
-        if is_bad_rating(row.level):
-            deadline, note = _deadline(calendar, row.rated_on, working_days)
-            session.add(
-                RectificationTask(
-                    case_id=case_id,
-                    case_no=row.case_no,
-                    unit=row.handled_by,
-                    level=row.level,
-                    status=TaskStatus.OPEN,
-                    opened_at=clock.now(),
-                    deadline=deadline,
-                    deadline_note=note,
-                    history=[],
-                )
-            )
-            log.info(
-                "rectification_opened",
+        if record_rating(session, state, clock=clock, working_days=working_days, calendar=calendar):
+            done += 1
+    session.flush()
+    return done
+
+
+def record_rating(
+    session: Session,
+    state: CaseState,
+    *,
+    clock: Clock,
+    working_days: int = DEFAULT_RECTIFY_DAYS,
+    calendar: WorkCalendar | None = None,
+) -> bool:
+    """Record the case's rating, if it has one not recorded yet; a bad one opens a task.
+
+    Called right after a rating is written at the hub (the POST that rates), and by
+    :func:`record_ratings` for ratings that arrived by sync. Returns whether it recorded.
+    """
+    rating = state.rating
+    if rating is None or not state.case_id:
+        return False  # not rated (or only refused ratings, anomalies)
+    if session.get(Rating, state.case_id) is not None:
+        return False
+    rated_at = to_china(datetime.fromisoformat(rating["at"]))
+    node = state.accepting_node
+    row = Rating(
+        case_id=state.case_id,
+        case_no=state.case_no,
+        event_id=rating["event_id"],
+        level=rating["level"],
+        channel=rating["channel"],
+        comment=rating["comment"],
+        rater=rating["rater"],
+        origin=rating["origin"],
+        rated_at=rated_at,
+        rated_on=rated_at.date(),
+        rated_month=f"{rated_at:%Y-%m}",
+        item_code=state.item_code,
+        handled_by=state.handled_by,
+        town_code=node[:9] if len(node) >= 9 else "",
+        village_code=node if len(node) == 12 else None,
+    )
+    session.add(row)
+    session.flush()
+    if is_bad_rating(row.level):
+        deadline, note = _deadline(calendar or load_calendar(session), row.rated_on, working_days)
+        session.add(
+            RectificationTask(
+                case_id=state.case_id,
                 case_no=row.case_no,
                 unit=row.handled_by,
                 level=row.level,
-                deadline=str(deadline),
+                status=TaskStatus.OPEN,
+                opened_at=clock.now(),
+                deadline=deadline,
+                deadline_note=note,
+                history=[],
             )
-    session.flush()
-    return done
+        )
+        session.flush()
+        log.info(
+            "rectification_opened",
+            case_no=row.case_no,
+            unit=row.handled_by,
+            level=row.level,
+            deadline=str(deadline),
+        )
+    return True
 
 
 # --------------------------------------------------------------------------- tasks
