@@ -9,10 +9,14 @@ from flask import current_app
 from county_hub.ratings import services
 from county_hub.ratings.schemas import (
     ComplaintAnswerSchema,
+    ComplaintListSchema,
     ComplaintQueryArgsSchema,
+    ComplaintSchema,
     NewComplaintSchema,
     TaskActionSchema,
+    TaskListSchema,
     TaskQueryArgsSchema,
+    TaskSchema,
 )
 from shared.web.context import current_actor, current_tier, db_session
 from shared.web.smorest import Blueprint
@@ -36,7 +40,7 @@ def complaint_warn_days() -> int:
 @rectifications_blp.route("")
 @rectifications_blp.auth_required
 @rectifications_blp.arguments(TaskQueryArgsSchema, location="query")
-@rectifications_blp.response(200)
+@rectifications_blp.response(200, TaskListSchema)
 def list_tasks(args: dict[str, Any]) -> dict[str, Any]:
     """Rectification tasks of bad reviews (the unit's own; all for admin and supervisors)
 
@@ -54,7 +58,7 @@ def list_tasks(args: dict[str, Any]) -> dict[str, Any]:
 
 @rectifications_blp.route("/<int:task_id>")
 @rectifications_blp.auth_required
-@rectifications_blp.response(200)
+@rectifications_blp.response(200, TaskSchema)
 def get_task(task_id: int) -> dict[str, Any]:
     """One task with its rating, history and the actions open to this account"""
     return services.get_task(
@@ -69,7 +73,7 @@ def get_task(task_id: int) -> dict[str, Any]:
 @rectifications_blp.route("/<int:task_id>/actions", methods=["POST"])
 @rectifications_blp.auth_required
 @rectifications_blp.arguments(TaskActionSchema)
-@rectifications_blp.response(200)
+@rectifications_blp.response(200, TaskSchema)
 @rectifications_blp.alt_response(403, description="不是本单位的任务，或申诉须由督查人员审核")
 @rectifications_blp.alt_response(409, description="当前状态不允许该操作")
 def act(data: dict[str, Any], task_id: int) -> dict[str, Any]:
@@ -90,7 +94,7 @@ def act(data: dict[str, Any], task_id: int) -> dict[str, Any]:
 @complaints_blp.route("", methods=["POST"])
 @complaints_blp.auth_required
 @complaints_blp.arguments(NewComplaintSchema)
-@complaints_blp.response(201)
+@complaints_blp.response(201, ComplaintSchema)
 @complaints_blp.alt_response(422, description="缺少联系人、问题或责任单位")
 def file_complaint(data: dict[str, Any]) -> dict[str, Any]:
     """File a 办不成事反映 (routed to the item's department, else the chosen one)"""
@@ -111,7 +115,7 @@ def file_complaint(data: dict[str, Any]) -> dict[str, Any]:
 @complaints_blp.route("")
 @complaints_blp.auth_required
 @complaints_blp.arguments(ComplaintQueryArgsSchema, location="query")
-@complaints_blp.response(200)
+@complaints_blp.response(200, ComplaintListSchema)
 def list_complaints(args: dict[str, Any]) -> dict[str, Any]:
     """Complaints this account may see (phones masked)"""
     return services.list_complaints(
@@ -125,7 +129,7 @@ def list_complaints(args: dict[str, Any]) -> dict[str, Any]:
 
 @complaints_blp.route("/<int:complaint_id>")
 @complaints_blp.auth_required
-@complaints_blp.response(200)
+@complaints_blp.response(200, ComplaintSchema)
 def get_complaint(complaint_id: int) -> dict[str, Any]:
     """One complaint with its deadline and reply"""
     return services.get_complaint(
@@ -140,7 +144,7 @@ def get_complaint(complaint_id: int) -> dict[str, Any]:
 @complaints_blp.route("/<int:complaint_id>/answer", methods=["POST"])
 @complaints_blp.auth_required
 @complaints_blp.arguments(ComplaintAnswerSchema)
-@complaints_blp.response(200)
+@complaints_blp.response(200, ComplaintSchema)
 @complaints_blp.alt_response(403, description="只有责任部门或督查人员可以答复")
 @complaints_blp.alt_response(409, description="已答复")
 def answer(data: dict[str, Any], complaint_id: int) -> dict[str, Any]:
