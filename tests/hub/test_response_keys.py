@@ -1,4 +1,5 @@
-"""Declaring response schemas changed no JSON key: representative answers keep their shape.
+"""Declaring response schemas changed no JSON key: representative answers keep their shape,
+and the OpenAPI document describes each of them.
 
 A marshmallow response schema drops every key it does not declare. The expected key
 paths in ``tests/fixtures/response_keys.json`` were captured from the code before the
@@ -9,9 +10,12 @@ A path is ``key``, ``key.sub`` or ``list[].key``; every element of a list counts
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from flask.testing import FlaskClient
 
@@ -37,9 +41,19 @@ def key_paths(value: Any, prefix: str = "") -> set[str]:
     return paths
 
 
-def _ok(response: Any, status: int = 200) -> Any:
+@dataclass(frozen=True)
+class Answer:
+    """A JSON answer and what was asked (to find its schema in the OpenAPI document)."""
+
+    body: Any
+    method: str
+    path: str
+    status: int
+
+
+def _ok(response: Any, status: int = 200) -> Answer:
     assert response.status_code == status, response.get_json()
-    return response.get_json()
+    return Answer(response.get_json(), response.request.method, response.request.path, status)
 
 
 def _id_number(seq: int) -> str:
@@ -48,13 +62,13 @@ def _id_number(seq: int) -> str:
 
 
 @pytest.fixture
-def answers(hub: FlaskClient, clock: FixedClock) -> dict[str, Any]:
+def answers(hub: FlaskClient, clock: FixedClock) -> dict[str, Answer]:
     """One answer of each kind, from one small story at the hub."""
-    out: dict[str, Any] = {}
+    out: dict[str, Answer] = {}
     admin = login(hub, "admin")
     listing = _ok(hub.get("/api/v1/catalog/items", query_string={"q": "spjyxk"}))
     out["catalog.list"] = listing
-    code = listing["items"][0]["code"]
+    code = listing.body["items"][0]["code"]
     out["catalog.item"] = _ok(hub.get(f"/api/v1/catalog/items/{code}"))
     reviewer = login(hub, "dept-scjgj")
     body = case_body(hub, code)
@@ -67,7 +81,7 @@ def answers(hub: FlaskClient, clock: FixedClock) -> dict[str, Any]:
     }
     filed = _ok(hub.post("/api/v1/cases", json=body, headers=reviewer), 201)
     out["case.filed"] = filed
-    no = filed["case_no"]
+    no = filed.body["case_no"]
     _ok(hub.post(f"/api/v1/cases/{no}/actions", json={"action": "accept"}, headers=reviewer))
     out["case.list"] = _ok(hub.get("/api/v1/cases", headers=reviewer))
     decided = _ok(
@@ -80,7 +94,7 @@ def answers(hub: FlaskClient, clock: FixedClock) -> dict[str, Any]:
     out["certificate.verify"] = _ok(
         hub.post(
             "/api/v1/certificates/verify",
-            json={"payload": decided["certificates"][0]["payload"]},
+            json={"payload": decided.body["certificates"][0]["payload"]},
             headers=reviewer,
         )
     )
@@ -89,7 +103,7 @@ def answers(hub: FlaskClient, clock: FixedClock) -> dict[str, Any]:
     out["case"] = _ok(hub.get(f"/api/v1/cases/{no}", headers=reviewer))
     tasks = _ok(hub.get("/api/v1/supervision/rectifications", headers=admin))
     out["rectification"] = _ok(
-        hub.get(f"/api/v1/supervision/rectifications/{tasks['items'][0]['id']}", headers=admin)
+        hub.get(f"/api/v1/supervision/rectifications/{tasks.body['items'][0]['id']}", headers=admin)
     )
     complaint = {
         "contact_name": "赵六",
@@ -99,7 +113,9 @@ def answers(hub: FlaskClient, clock: FixedClock) -> dict[str, Any]:
         "filed_node": "610727105",
     }
     filed_complaint = _ok(hub.post("/api/v1/complaints", json=complaint, headers=admin), 201)
-    out["complaint"] = _ok(hub.get(f"/api/v1/complaints/{filed_complaint['id']}", headers=admin))
+    out["complaint"] = _ok(
+        hub.get(f"/api/v1/complaints/{filed_complaint.body['id']}", headers=admin)
+    )
     day = {"venue": "scjgj", "date": "2026-11-30"}
     out["appointment.slots"] = _ok(
         hub.get("/api/v1/appointments/slots", query_string=day, headers=admin)
@@ -121,7 +137,7 @@ def answers(hub: FlaskClient, clock: FixedClock) -> dict[str, Any]:
             "id_number": "13043419840726291X",
             "phone": "13812345678",
         },
-        "materials": [{"name": m["name"], "provided": True} for m in package["materials"]],
+        "materials": [{"name": m["name"], "provided": True} for m in package.body["materials"]],
     }
     out["package.application"] = _ok(
         hub.post("/api/v1/packages/newborn/applications", json=application, headers=admin), 201
@@ -129,9 +145,36 @@ def answers(hub: FlaskClient, clock: FixedClock) -> dict[str, Any]:
     return out
 
 
-def test_representative_answers_keep_their_keys(answers: dict[str, Any]) -> None:
+def test_representative_answers_keep_their_keys(answers: dict[str, Answer]) -> None:
     expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
-    got = {label: sorted(key_paths(body)) for label, body in answers.items()}
+    got = {label: sorted(key_paths(answer.body)) for label, answer in answers.items()}
     assert set(got) == set(expected)
     for label, paths in expected.items():
         assert got[label] == paths, label
+
+
+def _response_schema(doc: dict[str, Any], method: str, path: str, status: int) -> dict[str, Any]:
+    for template, operations in doc["paths"].items():
+        pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"
+        if re.match(pattern, path) and method.lower() in operations:
+            response = operations[method.lower()]["responses"][str(status)]
+            schema: dict[str, Any] = response["content"]["application/json"]["schema"]
+            return schema
+    raise AssertionError(f"{method} {path} is not in the OpenAPI document")
+
+
+def test_the_openapi_document_describes_each_answer(
+    hub: FlaskClient, answers: dict[str, Answer]
+) -> None:
+    doc = hub.get("/api/v1/openapi.json").get_json()
+    for label, answer in answers.items():
+        schema = _response_schema(doc, answer.method, answer.path, answer.status)
+        validator = jsonschema_rs.validator_for(
+            {
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                **schema,
+                "components": doc["components"],
+            }
+        )
+        errors = [f"{e.instance_path}: {e.message}" for e in validator.iter_errors(answer.body)]
+        assert errors == [], label

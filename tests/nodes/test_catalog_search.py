@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -61,3 +62,24 @@ def test_the_catalog_views_return_the_same_page(hub_session: Session, synced_tow
 def test_initials_rank_names_that_start_with_them_first(hub: FlaskClient) -> None:
     names = [i["name"] for i in hub.get("/api/v1/catalog/items?q=spjy").get_json()["items"]]
     assert names and names[0].startswith("食品经营")
+
+
+def test_the_town_document_describes_its_catalog_answers(synced_town: Flask) -> None:
+    client = synced_town.test_client()
+    doc = client.get("/api/v1/openapi.json").get_json()
+    listing = client.get("/api/v1/catalog/items", query_string={"q": "spjyxk"}).get_json()
+    detail = client.get(f"/api/v1/catalog/items/{listing['items'][0]['code']}").get_json()
+    assert detail["materials"] and detail["limits"]
+    for path, body in (
+        ("/api/v1/catalog/items", listing),
+        ("/api/v1/catalog/items/{code}", detail),
+    ):
+        schema = doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        validator = jsonschema_rs.validator_for(
+            {
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                **schema["schema"],
+                "components": doc["components"],
+            }
+        )
+        assert [e.message for e in validator.iter_errors(body)] == [], path
