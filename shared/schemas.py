@@ -4,8 +4,8 @@ A response schema drops every key it does not declare, so an API answer is exact
 schema. Two kinds of value need care to keep answers as they were:
 
 - objects copied from case events another node wrote (an applicant, a material): their
-  declared fields document them, and keys a newer node added pass through unchanged
-  (:class:`OpenSchema`);
+  declared fields document them (:func:`as_written`: values as written), and keys a
+  newer node added pass through unchanged (:class:`OpenSchema`);
 - dates and times handed to Flask as ``date``/``datetime`` objects, which Flask's JSON
   writes as HTTP dates (``Fri, 27 Nov 2026 01:00:00 GMT``), unlike the ISO strings the
   services usually give: :func:`http_date` documents them as they are.
@@ -23,6 +23,10 @@ DATE = {"format": "date"}
 DATE_TIME = {"format": "date-time"}
 
 
+def _said(description: str) -> dict[str, str]:
+    return {"description": description} if description else {}
+
+
 class OpenSchema(ma.Schema):
     """An object whose declared fields are documented and whose other keys pass through."""
 
@@ -37,14 +41,20 @@ class OpenSchema(ma.Schema):
         return data
 
 
+def as_written(json_type: str, description: str = "", *, nullable: bool = False) -> ma.fields.Raw:
+    """A field of an object another node wrote, passed on exactly as written and documented
+    as ``json_type``: a typed field could change such a value, or fail on an odd one."""
+    return ma.fields.Raw(allow_none=nullable, metadata={"type": json_type, **_said(description)})
+
+
 def iso_date(description: str = "", **kwargs: Any) -> ma.fields.String:
     """A date the service already wrote as ``YYYY-MM-DD`` (kept as the string it is)."""
-    return ma.fields.String(metadata={**DATE, "description": description}, **kwargs)
+    return ma.fields.String(metadata={**DATE, **_said(description)}, **kwargs)
 
 
 def iso_time(description: str = "", **kwargs: Any) -> ma.fields.String:
     """A moment the service already wrote in ISO 8601 with its offset."""
-    return ma.fields.String(metadata={**DATE_TIME, "description": description}, **kwargs)
+    return ma.fields.String(metadata={**DATE_TIME, **_said(description)}, **kwargs)
 
 
 def http_date(description: str = "", **kwargs: Any) -> ma.fields.Raw:

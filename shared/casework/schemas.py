@@ -8,7 +8,7 @@ from marshmallow import validate as v
 
 from shared.cases import RATING_CHANNELS, RATING_LEVELS, CaseStatus, EventType, Outcome
 from shared.items import ItemStatus
-from shared.schemas import OpenSchema, PageSchema, http_date, iso_date, iso_time
+from shared.schemas import OpenSchema, PageSchema, as_written, http_date, iso_date, iso_time
 
 ACTIONS = {
     "accept": "accepted",
@@ -141,28 +141,28 @@ _OUTCOMES = "、".join(f"{o.value} {o.label}" for o in Outcome)
 class CaseApplicantSchema(OpenSchema):
     """申请人 as filed (ID and phone numbers masked for staff)."""
 
-    name = ma.fields.String(metadata={"description": "姓名或名称"})
-    id_type = ma.fields.String(metadata={"description": "111 居民身份证，001 统一社会信用代码"})
-    id_number = ma.fields.String(metadata={"description": "证件号码（已脱敏）"})
-    phone = ma.fields.String(metadata={"description": "联系电话（已脱敏）"})
+    name = as_written("string", "姓名或名称")
+    id_type = as_written("string", "111 居民身份证，001 统一社会信用代码")
+    id_number = as_written("string", "证件号码（已脱敏）")
+    phone = as_written("string", "联系电话（已脱敏）")
 
 
 class CaseAgentSchema(OpenSchema):
     """村代办员 who filed for the applicant."""
 
-    username = ma.fields.String()
-    name = ma.fields.String(allow_none=True)
+    username = as_written("string")
+    name = as_written("string", nullable=True)
 
 
 class CaseMaterialSchema(OpenSchema):
     """One material of the item as filed: provided, waived by a certificate (免提交), or not."""
 
-    name = ma.fields.String()
-    necessity = ma.fields.Integer(metadata={"description": "1 必要，2 非必要，3 容缺后补"})
-    provided = ma.fields.Boolean()
-    waived = ma.fields.Boolean(metadata={"description": "以电子证照免提交"})
-    certificate_type = ma.fields.String(allow_none=True)
-    certificate = ma.fields.String(allow_none=True, metadata={"description": "免提交所用证照标识"})
+    name = as_written("string")
+    necessity = as_written("integer", "1 必要，2 非必要，3 容缺后补")
+    provided = as_written("boolean")
+    waived = as_written("boolean", "以电子证照免提交")
+    certificate_type = as_written("string", nullable=True)
+    certificate = as_written("string", "免提交所用证照标识", nullable=True)
 
 
 class StopSchema(ma.Schema):

@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 
 from county_hub.certs.demo import BUSINESSES
 from shared.clock import FixedClock
 from shared.ids.gb11643 import id_check_char
+from shared.sync.store import store_events
 from tests.conftest import case_body, login
+from tests.hub.test_ratings import _town_events
 
 EXPECTED = Path(__file__).resolve().parents[1] / "fixtures" / "response_keys.json"
 
@@ -178,3 +181,29 @@ def test_the_openapi_document_describes_each_answer(
         )
         errors = [f"{e.instance_path}: {e.message}" for e in validator.iter_errors(answer.body)]
         assert errors == [], label
+
+
+def test_objects_another_node_wrote_come_back_as_written(
+    hub: FlaskClient, hub_session: Session, clock: FixedClock
+) -> None:
+    """A newer (or sloppier) node's applicant and materials: odd values and extra keys pass
+    through the case schema unchanged instead of being converted, dropped or failing."""
+    [submitted] = _town_events(clock)[:1]
+    odd = {"name": "身份证", "necessity": "1", "provided": "yes", "scan": {"pages": 2}}
+    payload = {
+        **submitted.payload,
+        "applicant": {**submitted.payload["applicant"], "phone": 13812345678, "nation": "汉"},
+        "materials": [odd],
+    }
+    store_events(
+        hub_session,
+        [replace(submitted, payload=payload)],
+        received_from="610727105",
+        acked=True,
+        clock=clock,
+    )
+    response = hub.get(f"/api/v1/cases/{submitted.case_no}", headers=login(hub, "admin"))
+    assert response.status_code == 200, response.get_json()
+    case = response.get_json()
+    assert case["materials"] == [odd]
+    assert case["applicant"]["nation"] == "汉" and "phone" in case["applicant"]
