@@ -9,7 +9,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from shared.certwork.schemas import LookupRowSchema
-from shared.schemas import iso_time
+from shared.schemas import as_written, iso_time
 
 # --------------------------------------------------------------------------- peers
 
@@ -160,7 +160,8 @@ class SyncRequestedSchema(ma.Schema):
 
 
 class NodeRowSchema(ma.Schema):
-    """A node below this one on the board."""
+    """A node below this one on the board; the sync figures are what that node reported
+    (passed on as reported)."""
 
     node = ma.fields.String()
     name = ma.fields.String()
@@ -168,9 +169,9 @@ class NodeRowSchema(ma.Schema):
     enrolled = ma.fields.Boolean(metadata={"description": "已接入"})
     reported_via = ma.fields.String(allow_none=True, metadata={"description": "经由哪个节点上报"})
     last_seen = iso_time("上次来访", allow_none=True)
-    last_success = iso_time("该节点上报的上次同步成功", allow_none=True)
-    lag_seconds = ma.fields.Integer(allow_none=True)
-    queue_depth = ma.fields.Integer(allow_none=True)
-    quarantined = ma.fields.Integer(allow_none=True)
+    last_success = as_written("string", "该节点上报的上次同步成功（ISO 8601）", nullable=True)
+    lag_seconds = as_written("integer", "该节点上报的同步延迟（秒）", nullable=True)
+    queue_depth = as_written("integer", "该节点上报的待上传事件数", nullable=True)
+    quarantined = as_written("integer", "该节点上报的隔离事件数", nullable=True)
     state = ma.fields.String(metadata={"description": "未接入、已接入尚未同步、正常、用证日志异常"})
     usage_alerts = ma.fields.List(ma.fields.String(), metadata={"description": "用证日志告警"})
