@@ -50,13 +50,14 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import Engine, create_engine, func, select, text  # noqa: E402
 
-from county_hub.catalog.models import ItemStatus, ItemVersion, ServiceItem  # noqa: E402
+from county_hub.catalog.models import ItemVersion, ServiceItem  # noqa: E402
 from county_hub.exchange import services  # noqa: E402
 from county_hub.exchange.models import EXCHANGE_METADATA, UP_PRO_ACCEPT, ExchangeRow  # noqa: E402
 from county_hub.seed.demo import seed_demo  # noqa: E402
 from shared.cases import Event, EventType, fold, new_event_id  # noqa: E402
 from shared.clock import CHINA_TZ, FixedClock, SystemClock  # noqa: E402
 from shared.db import make_sessionmaker, unit_of_work  # noqa: E402
+from shared.items import ItemStatus  # noqa: E402
 from shared.migrate import upgrade  # noqa: E402
 from shared.sync.crypto import NodeKey  # noqa: E402
 from shared.sync.store import store_events  # noqa: E402

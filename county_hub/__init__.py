@@ -2,8 +2,9 @@
 
 The hub does the common case work too (``shared.web.common``: cases, certificates, sync
 status) with its own hooks: its catalog tables, its certificate registry answering
-look-ups, issuing result certificates after approvals, and registering complaints. It
-serves its towns the sync protocol's peer endpoints.
+look-ups, reacting to case changes (``county_hub/cases/hooks.py``: result certificates,
+ratings), and registering complaints. It serves its towns the sync protocol's peer
+endpoints.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.orm import Session
 
 import county_hub.models  # noqa: F401  (registers the tables)
 from county_hub import pages
@@ -21,12 +23,12 @@ from county_hub.accounts.api import blp as accounts
 from county_hub.appointments import pages as appointment_pages
 from county_hub.appointments.api import appointments_blp, inspections_blp
 from county_hub.calendar.api import blp as calendar_admin
+from county_hub.cases.hooks import after_case_change
 from county_hub.cases.view import HubCatalog
 from county_hub.catalog.api import blp as catalog
 from county_hub.certs import figures as cert_figures
 from county_hub.certs.api import blp as registry
 from county_hub.certs.lookup import hub_lookup, peer_lookup
-from county_hub.certs.services import after_case_change
 from county_hub.config import PREFIX, SETTINGS
 from county_hub.delegation.api import blp as delegation
 from county_hub.exchange import pages as exchange_pages
@@ -40,19 +42,34 @@ from county_hub.ratings.api import complaints_blp, rectifications_blp
 from county_hub.ratings.relay import file_complaint_for_node
 from county_hub.supervision.api import blp as supervision
 from county_hub.supervision.api import reports
+from shared.cases import CaseState
+from shared.clock import Clock
 from shared.sync.api import peers_blp
 from shared.web import audit
 from shared.web.app import build_app
 from shared.web.common import TierHooks, register_case_work
 from shared.web.smorest import Api
 
-HUB_HOOKS = TierHooks(
-    catalog=HubCatalog,
-    cert_lookup=hub_lookup,
-    cert_lookup_peer=peer_lookup,
-    complaint_peer=file_complaint_for_node,
-    after_case_change=after_case_change,
-)
+
+def hub_hooks(app: Flask) -> TierHooks:
+    """The hub's catalog, registry and reactions to case changes, for the common case work."""
+
+    def after_change(session: Session, state: CaseState, *, clock: Clock, county: str) -> Any:
+        return after_case_change(
+            session,
+            state,
+            clock=clock,
+            county=county,
+            rectify_working_days=int(app.config["RECTIFY_WORKING_DAYS"]),
+        )
+
+    return TierHooks(
+        catalog=HubCatalog,
+        cert_lookup=hub_lookup,
+        cert_lookup_peer=peer_lookup,
+        complaint_peer=file_complaint_for_node,
+        after_case_change=after_change,
+    )
 
 
 #: Blueprints whose successful writes are audited once per request (shared.web.audit).
@@ -89,7 +106,7 @@ def register(app: Flask, api: Api) -> None:
     api.register_blueprint(reports, url_prefix="/api/v1/reports")
     cert_figures.register()
     rating_figures.register()
-    register_case_work(app, api, HUB_HOOKS)
+    register_case_work(app, api, hub_hooks(app))
     api.register_blueprint(registry, url_prefix="/api/v1/certificates")
     api.register_blueprint(peers_blp, url_prefix="/api/v1/sync")
     api.register_blueprint(rectifications_blp, url_prefix="/api/v1/supervision/rectifications")

@@ -22,6 +22,16 @@ SETTINGS: tuple[Setting, ...] = (
         "RECTIFY_WORKING_DAYS", 15, "int: working days to rectify a bad review (local: 5 to 15)"
     ),
     Setting("COMPLAINT_WORKING_DAYS", 5, "int: working days to answer a 办不成事反映 complaint"),
+    Setting(
+        "RECTIFY_WARN_WORKING_DAYS",
+        3,
+        "int: an open rectification task turns yellow at this many working days left or fewer",
+    ),
+    Setting(
+        "COMPLAINT_WARN_WORKING_DAYS",
+        1,
+        "int: an unanswered complaint turns yellow at this many working days left or fewer",
+    ),
     Setting("APPOINTMENT_CAPACITY", 3, "int: places per 30-minute 预约 slot (venues may differ)"),
     Setting(
         "EXCHANGE_DATABASE_URL",

@@ -19,13 +19,13 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from county_hub.catalog import services as catalog
-from county_hub.catalog.models import ItemStatus
 from county_hub.catalog.services import catalog_stats
 from county_hub.exchange import services as exchange
 from county_hub.org.models import Department
 from shared.accounts.models import Role
 from shared.cases import CaseStatus
 from shared.errors import DomainError, NotFound
+from shared.items import ItemStatus
 from shared.sync.models import CaseRow
 from shared.web import home
 from shared.web.context import current_tier, db_session, require_login

@@ -136,6 +136,36 @@ def hub_session(hub_app: Flask) -> Iterator[Any]:
         yield session
 
 
+@pytest.fixture(scope="module")
+def synced_town(hub_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """Town 610727105 with its demo accounts and a replica of the hub's whole master feed,
+    as if it had synced; shared by a module's tests (applying the feed takes ~20 s)."""
+    from click.testing import CliRunner
+
+    from shared.node.replica.services import apply_changes
+    from shared.sync.feed import read_page
+    from town_node import create_app
+    from town_node.cli import town
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SANJI_TOWN_DATA_DIR", str(tmp_path_factory.mktemp("town")))
+        env.setenv("SANJI_TOWN_NODE_CODE", "610727105")
+        result = CliRunner().invoke(town, ["init", "--demo"])
+        assert result.exit_code == 0, result.output
+        app: Flask = create_app({"TESTING": True, "CLOCK": FixedClock(), "COOKIE_SECURE": False})
+    changes: list[dict[str, Any]] = []
+    after, more = 0, True
+    with make_sessionmaker(hub_engine)() as hub_session:
+        while more:
+            page = read_page(hub_session, after, 5000)
+            changes += page.changes
+            after, more = page.next, page.more
+    with unit_of_work(app.extensions["sanji"].sessions) as session:
+        apply_changes(session, changes, hub_key=HUB_KEY.public_b64, me="610727105")
+    yield app
+    app.extensions["sanji"].engine.dispose()
+
+
 def login(client: FlaskClient, username: str, password: str = "demo") -> dict[str, str]:
     """Authorization header for ``username``."""
     response = client.post("/api/v1/auth/token", json={"username": username, "password": password})

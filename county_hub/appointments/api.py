@@ -8,11 +8,17 @@ from flask import current_app
 
 from county_hub.appointments import services
 from county_hub.appointments.schemas import (
+    AppointmentListSchema,
     AppointmentQueryArgsSchema,
+    AppointmentSchema,
     AttendSchema,
     CancelSchema,
     CloseFindingSchema,
+    DaySlotsSchema,
+    InspectionListSchema,
     InspectionQueryArgsSchema,
+    InspectionSchema,
+    InspectionSummarySchema,
     NewAppointmentSchema,
     NewInspectionSchema,
     SlotQueryArgsSchema,
@@ -36,7 +42,7 @@ def _capacity() -> int:
 @appointments_blp.route("/slots")
 @appointments_blp.auth_required
 @appointments_blp.arguments(SlotQueryArgsSchema, location="query")
-@appointments_blp.response(200)
+@appointments_blp.response(200, DaySlotsSchema)
 @appointments_blp.alt_response(422, description="没有这个地点，或该年度节假日安排尚未发布")
 def slots(args: dict[str, Any]) -> dict[str, Any]:
     """Slots of a venue on a day with the free places (none on a day off)"""
@@ -48,7 +54,7 @@ def slots(args: dict[str, Any]) -> dict[str, Any]:
 @appointments_blp.route("", methods=["POST"])
 @appointments_blp.auth_required
 @appointments_blp.arguments(NewAppointmentSchema)
-@appointments_blp.response(201)
+@appointments_blp.response(201, AppointmentSchema)
 @appointments_blp.alt_response(409, description="该时段已约满，或此人当天在该地点已有预约")
 @appointments_blp.alt_response(422, description="信息缺失，地点或时段不存在，非工作日或时段已过")
 def book(data: dict[str, Any]) -> dict[str, Any]:
@@ -64,7 +70,7 @@ def book(data: dict[str, Any]) -> dict[str, Any]:
 @appointments_blp.route("")
 @appointments_blp.auth_required
 @appointments_blp.arguments(AppointmentQueryArgsSchema, location="query")
-@appointments_blp.response(200)
+@appointments_blp.response(200, AppointmentListSchema)
 @appointments_blp.alt_response(403, description="只能查看本窗口（本中心）的预约")
 def list_appointments(args: dict[str, Any]) -> dict[str, Any]:
     """Bookings of a venue and day (phones and ID numbers masked)"""
@@ -75,7 +81,7 @@ def list_appointments(args: dict[str, Any]) -> dict[str, Any]:
 @appointments_blp.route("/<int:appointment_id>/cancel", methods=["POST"])
 @appointments_blp.auth_required
 @appointments_blp.arguments(CancelSchema)
-@appointments_blp.response(200)
+@appointments_blp.response(200, AppointmentSchema)
 @appointments_blp.alt_response(409, description="已取消、已办结或时段已过")
 def cancel(data: dict[str, Any], appointment_id: int) -> dict[str, Any]:
     """Cancel a booking with a reason (the place becomes free)"""
@@ -90,7 +96,7 @@ def cancel(data: dict[str, Any], appointment_id: int) -> dict[str, Any]:
 @appointments_blp.route("/<int:appointment_id>/attend", methods=["POST"])
 @appointments_blp.auth_required
 @appointments_blp.arguments(AttendSchema)
-@appointments_blp.response(200)
+@appointments_blp.response(200, AppointmentSchema)
 @appointments_blp.alt_response(403, description="不是本窗口（本中心）人员")
 @appointments_blp.alt_response(409, description="不是已预约状态，或预约日期未到")
 def attend(data: dict[str, Any], appointment_id: int) -> dict[str, Any]:
@@ -106,7 +112,7 @@ def attend(data: dict[str, Any], appointment_id: int) -> dict[str, Any]:
 @inspections_blp.route("", methods=["POST"])
 @inspections_blp.auth_required
 @inspections_blp.arguments(NewInspectionSchema)
-@inspections_blp.response(201)
+@inspections_blp.response(201, InspectionSchema)
 @inspections_blp.alt_response(403, description="只有督查人员和管理员可以登记巡查")
 @inspections_blp.alt_response(422, description="地点、日期或问题信息有误")
 def create(data: dict[str, Any]) -> dict[str, Any]:
@@ -120,7 +126,7 @@ def create(data: dict[str, Any]) -> dict[str, Any]:
 @inspections_blp.route("")
 @inspections_blp.auth_required
 @inspections_blp.arguments(InspectionQueryArgsSchema, location="query")
-@inspections_blp.response(200)
+@inspections_blp.response(200, InspectionListSchema)
 def list_inspections(args: dict[str, Any]) -> dict[str, Any]:
     """Inspections with their findings (the venue's own; all for admin and supervisors)"""
     return services.list_inspections(
@@ -131,7 +137,7 @@ def list_inspections(args: dict[str, Any]) -> dict[str, Any]:
 @inspections_blp.route("/summary")
 @inspections_blp.auth_required
 @inspections_blp.arguments(SummaryQueryArgsSchema, location="query")
-@inspections_blp.response(200)
+@inspections_blp.response(200, InspectionSummarySchema)
 def summary(args: dict[str, Any]) -> dict[str, Any]:
     """Per venue in a month: findings, serious ones, closed and closed in time"""
     return services.inspection_summary(
@@ -142,7 +148,7 @@ def summary(args: dict[str, Any]) -> dict[str, Any]:
 @inspections_blp.route("/<int:inspection_id>/findings/<int:n>/close", methods=["POST"])
 @inspections_blp.auth_required
 @inspections_blp.arguments(CloseFindingSchema)
-@inspections_blp.response(200)
+@inspections_blp.response(200, InspectionSchema)
 @inspections_blp.alt_response(409, description="该问题已整改销号")
 def close_finding(data: dict[str, Any], inspection_id: int, n: int) -> dict[str, Any]:
     """Close a finding with what was done (the inspection closes with its last one)"""

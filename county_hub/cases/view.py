@@ -12,7 +12,7 @@ from county_hub.catalog.services import get_version, item_detail, search_items, 
 from county_hub.delegation.services import batch_rules
 from county_hub.org.models import Department, Region
 from shared.authority import BatchRule
-from shared.casework.catalog import ItemInfo
+from shared.casework.catalog import ItemInfo, SearchPage
 
 
 class HubCatalog:
@@ -35,15 +35,8 @@ class HubCatalog:
     def rules(self) -> list[BatchRule]:
         return batch_rules(self.session)
 
-    def search(self, q: str, *, page: int, per_page: int) -> dict[str, Any]:
-        found = search_items(self.session, q=q, page=page, per_page=per_page)
-        return {
-            "items": found.items,
-            "total": found.total,
-            "page": found.page,
-            "per_page": found.per_page,
-            "pages": found.pages,
-        }
+    def search(self, q: str, *, page: int, per_page: int) -> SearchPage:
+        return search_items(self.session, q=q, page=page, per_page=per_page)
 
     def detail(self, code: str) -> dict[str, Any]:
         return item_detail(self.session, code)

@@ -16,13 +16,14 @@ from county_hub.catalog.schemas import (
     DiffSchema,
     ItemDataSchema,
     ItemDetailSchema,
-    ItemListSchema,
     ItemQueryArgsSchema,
     VersionQueryArgsSchema,
     VersionSummarySchema,
 )
 from shared.accounts.models import Role
 from shared.accounts.services import require_role
+from shared.casework.catalog import SearchPage
+from shared.casework.schemas import ItemListSchema
 from shared.errors import NotFound
 from shared.web.audit import audit
 from shared.web.context import current_actor, current_tier, db_session, load_actor
@@ -41,7 +42,7 @@ class ExportArgsSchema(ma.Schema):
 @blp.route("/items")
 @blp.arguments(ItemQueryArgsSchema, location="query")
 @blp.response(200, ItemListSchema)
-def list_items(args: dict[str, Any]) -> dict[str, Any]:
+def list_items(args: dict[str, Any]) -> SearchPage:
     """Search items by Chinese name, full pinyin or pinyin initials
 
     Without a token only published items are listed; county staff may filter by status.
@@ -51,14 +52,7 @@ def list_items(args: dict[str, Any]) -> dict[str, Any]:
         require_role(current_actor(), Role.ADMIN, Role.SUPERVISOR, action="查看未发布事项")
     elif status is None and load_actor(required=False) is None:
         status = "published"
-    page = services.search_items(db_session(), status=status, **args)
-    return {
-        "items": page.items,
-        "total": page.total,
-        "page": page.page,
-        "per_page": page.per_page,
-        "pages": page.pages,
-    }
+    return services.search_items(db_session(), status=status, **args)
 
 
 @blp.route("/items", methods=["POST"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
@@ -10,19 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from county_hub.db import Base
 from shared.db import UTCDateTime, enum_column, utcnow
-
-
-class ItemStatus(enum.StrEnum):
-    DRAFT = "draft"  # never published
-    PUBLISHED = "published"
-    SUSPENDED = "suspended"  # temporarily not accepted
-    RETIRED = "retired"  # gone for good; kept for the cases that pinned it
-
-    @property
-    def label(self) -> str:
-        return {"draft": "草稿", "published": "已发布", "suspended": "暂停", "retired": "已废止"}[
-            self.value
-        ]
+from shared.items import ItemStatus
 
 
 class CertificateType(Base):

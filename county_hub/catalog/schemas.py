@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate as v
 
-from county_hub.catalog.models import ItemStatus
+from shared.items import ItemStatus
 
 ITEM_TYPES = {
     "01": "行政许可",
@@ -137,33 +137,6 @@ class ItemDataSchema(ma.Schema):
 VERSION_FIELDS: tuple[str, ...] = tuple(
     name for name in ItemDataSchema().fields if name not in {"code", "department", "materials"}
 )
-
-
-class ItemSummarySchema(ma.Schema):
-    """An item in a list."""
-
-    code = ma.fields.String()
-    name = ma.fields.String()
-    department = ma.fields.String(attribute="department_code")
-    department_name = ma.fields.String()
-    status = ma.fields.Enum(ItemStatus, by_value=True)
-    status_label = ma.fields.String()
-    version = ma.fields.Integer(attribute="current_version", allow_none=True)
-    item_type = ma.fields.String()
-    case_kind = ma.fields.Integer()
-    promised_limit = ma.fields.Integer()
-    promised_unit = ma.fields.String()
-    online = ma.fields.Boolean()
-    visits = ma.fields.Integer()
-    nearby = ma.fields.Boolean()
-
-
-class ItemListSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(ItemSummarySchema))
-    total = ma.fields.Integer()
-    page = ma.fields.Integer()
-    per_page = ma.fields.Integer()
-    pages = ma.fields.Integer()
 
 
 class ItemQueryArgsSchema(ma.Schema):

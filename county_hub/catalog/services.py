@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import marshmallow as ma
-from sqlalchemy import case, func, select
+from sqlalchemy import Row, case, func, select
 from sqlalchemy.orm import Session, object_session, selectinload
 
-from county_hub.catalog.models import (
-    CertificateType,
-    ItemMaterial,
-    ItemStatus,
-    ItemVersion,
-    ServiceItem,
-)
+from county_hub.catalog.models import CertificateType, ItemMaterial, ItemVersion, ServiceItem
 from county_hub.catalog.schemas import (
     CASE_KINDS,
     ITEM_TYPES,
@@ -27,10 +20,18 @@ from county_hub.catalog.schemas import (
 from county_hub.org.models import Department
 from shared.accounts.models import Role
 from shared.accounts.services import Actor, require_role
+from shared.casework.catalog import (
+    ItemColumns,
+    ItemSummary,
+    SearchPage,
+    item_summary,
+    search_catalog,
+)
 from shared.clock import Clock
 from shared.errors import Conflict, InvalidInput, InvalidParam, NotFound, flatten_messages
 from shared.ids import is_valid_uscc
-from shared.search import name_match, pinyin_keys
+from shared.items import ItemStatus
+from shared.search import pinyin_keys
 from shared.sync.feed import record_change
 
 MATERIAL_FIELDS = (
@@ -463,16 +464,35 @@ def item_detail(session: Session, code: str, version: int | None = None) -> dict
     return record
 
 
-@dataclass
-class Page:
-    items: list[dict[str, Any]]
-    total: int
-    page: int
-    per_page: int
+#: Where the hub's tables keep what the catalog search filters and ranks on.
+_COLUMNS = ItemColumns(
+    code=ServiceItem.code,
+    name=ServiceItem.name,
+    pinyin=ServiceItem.name_pinyin,
+    initials=ServiceItem.name_initials,
+    department=ServiceItem.department_code,
+    status=ServiceItem.status,
+    nearby=ItemVersion.nearby,
+)
 
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+
+def _summary(row: Row[*tuple[Any, ...]]) -> ItemSummary:
+    item, ver, dept_name = row
+    return item_summary(
+        code=item.code,
+        name=ver.name,
+        department=item.department_code,
+        department_name=dept_name,
+        status=item.status,
+        version=item.current_version,
+        item_type=ver.item_type,
+        case_kind=ver.case_kind,
+        promised_limit=ver.promised_limit,
+        promised_unit=ver.promised_unit,
+        online=ver.online,
+        visits=ver.visits,
+        nearby=ver.nearby,
+    )
 
 
 def search_items(
@@ -484,58 +504,36 @@ def search_items(
     nearby: bool | None = None,
     page: int = 1,
     per_page: int = 20,
-) -> Page:
-    """Items matching ``q`` in Chinese, full pinyin or initials, best matches first."""
-    version = ItemVersion
+) -> SearchPage:
+    """Items matching ``q`` in Chinese, full pinyin or initials, best matches first.
+
+    The search every tier runs (:func:`shared.casework.catalog.search_catalog`), over the
+    version new cases are accepted under (the draft for an item never published).
+    """
     stmt = (
-        select(ServiceItem, version, Department.name)
+        select(ServiceItem, ItemVersion, Department.name)
         .join(
-            version,
-            (version.item_code == ServiceItem.code)
+            ItemVersion,
+            (ItemVersion.item_code == ServiceItem.code)
             & (
-                version.version
+                ItemVersion.version
                 == func.coalesce(ServiceItem.current_version, ServiceItem.latest_version)
             ),
         )
         .join(Department, Department.code == ServiceItem.department_code)
     )
-    order: list[Any] = []
-    match = name_match(
-        q, name=ServiceItem.name, pinyin=ServiceItem.name_pinyin, initials=ServiceItem.name_initials
+    return search_catalog(
+        session,
+        stmt,
+        _COLUMNS,
+        _summary,
+        q=q,
+        department=department,
+        status=status,
+        nearby=nearby,
+        page=page,
+        per_page=per_page,
     )
-    if match is not None:
-        stmt = stmt.where(match.where)
-        order = match.order
-    if department:
-        stmt = stmt.where(ServiceItem.department_code == department)
-    if status is not None:
-        stmt = stmt.where(ServiceItem.status == status)
-    if nearby is not None:
-        stmt = stmt.where(version.nearby.is_(nearby))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.execute(
-        stmt.order_by(*order, ServiceItem.code).offset((page - 1) * per_page).limit(per_page)
-    ).all()
-    items = [
-        {
-            "code": item.code,
-            "name": ver.name,
-            "department_code": item.department_code,
-            "department_name": dept_name,
-            "status": item.status,
-            "status_label": item.status.label,
-            "current_version": item.current_version,
-            "item_type": ver.item_type,
-            "case_kind": ver.case_kind,
-            "promised_limit": ver.promised_limit,
-            "promised_unit": ver.promised_unit,
-            "online": ver.online,
-            "visits": ver.visits,
-            "nearby": ver.nearby,
-        }
-        for item, ver, dept_name in rows
-    ]
-    return Page(items=items, total=total, page=page, per_page=per_page)
 
 
 def list_versions(session: Session, code: str) -> list[dict[str, Any]]:

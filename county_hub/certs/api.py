@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-import marshmallow as ma
 from flask import current_app
-from marshmallow import validate as v
 from sqlalchemy import select
 
 from county_hub.certs import services
 from county_hub.certs.models import CertificateRow, CertStatus
+from county_hub.certs.schemas import (
+    IssuerKeySchema,
+    RatesArgsSchema,
+    RevokeSchema,
+    RotateSchema,
+    UsageAlertSchema,
+    UsageSchema,
+    WaiverRateSchema,
+)
 from shared.accounts.models import Role
 from shared.accounts.services import require_role
 from shared.certs import holder_ref
 from shared.certwork.models import CertUsageRow, UsageAlert
-from shared.certwork.schemas import UsageArgsSchema
+from shared.certwork.schemas import CertificateRecordSchema, UsageArgsSchema
 from shared.certwork.services import holder_key
 from shared.errors import NotFound
 from shared.ids.masking import mask_id_number
@@ -28,30 +35,9 @@ blp = Blueprint(
 )
 
 
-class RevokeSchema(ma.Schema):
-    reason = ma.fields.String(
-        required=True, validate=v.Length(min=2, max=500, error="请写明吊销或注销的原因")
-    )
-
-
-class RatesArgsSchema(ma.Schema):
-    by = ma.fields.String(load_default="department", validate=v.OneOf(["department", "item"]))
-    month = ma.fields.String(
-        load_default=None,
-        validate=v.Regexp(r"^20\d\d-(0[1-9]|1[0-2])$", error="月份应为 YYYY-MM，如 2026-11"),
-    )
-
-
-class RotateSchema(ma.Schema):
-    department = ma.fields.String(required=True, validate=v.Length(min=1, max=32))
-    usage = ma.fields.String(
-        load_default="certificate", validate=v.OneOf(["certificate", "status"])
-    )
-
-
 @blp.route("/registry/<string:identifier>")
 @blp.auth_required
-@blp.response(200)
+@blp.response(200, CertificateRecordSchema)
 def get_certificate(identifier: str) -> dict[str, Any]:
     """One certificate of the registry with its status (holder code masked)"""
     actor = current_actor()
@@ -71,7 +57,7 @@ def get_certificate(identifier: str) -> dict[str, Any]:
 @blp.route("/registry/<string:identifier>/revoke", methods=["POST"])
 @blp.auth_required
 @blp.arguments(RevokeSchema)
-@blp.response(200)
+@blp.response(200, CertificateRecordSchema)
 @blp.alt_response(409, description="证照已吊销或已换发")
 def revoke(data: dict[str, Any], identifier: str) -> dict[str, Any]:
     """Revoke a certificate from today; a new signed status list goes to every node"""
@@ -93,7 +79,7 @@ def revoke(data: dict[str, Any], identifier: str) -> dict[str, Any]:
 @blp.route("/keys/rotate", methods=["POST"])
 @blp.auth_required
 @blp.arguments(RotateSchema)
-@blp.response(201)
+@blp.response(201, IssuerKeySchema)
 def rotate(data: dict[str, Any]) -> dict[str, Any]:
     """Retire a department's signing key from today and start a new one"""
     session = db_session()
@@ -112,7 +98,7 @@ def rotate(data: dict[str, Any]) -> dict[str, Any]:
 @blp.auth_required
 # A POST body, never a query string: the holder's ID number must not reach access logs.
 @blp.arguments(UsageArgsSchema)
-@blp.response(200)
+@blp.response(200, UsageSchema)
 def usage(args: dict[str, Any]) -> dict[str, Any]:
     """Who used a holder's certificates: every look-up and verification, from every node"""
     actor = current_actor()
@@ -146,7 +132,7 @@ def usage(args: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/usage/alerts")
 @blp.auth_required
-@blp.response(200)
+@blp.response(200, UsageAlertSchema(many=True))
 def usage_alerts() -> list[dict[str, Any]]:
     """Usage logs that failed the chain check (gap, rewrite, fork), per node"""
     require_role(current_actor(), Role.ADMIN, Role.SUPERVISOR, action="查看用证日志告警")
@@ -168,7 +154,7 @@ def usage_alerts() -> list[dict[str, Any]]:
 @blp.route("/waiver-rates")
 @blp.auth_required
 @blp.arguments(RatesArgsSchema, location="query")
-@blp.response(200)
+@blp.response(200, WaiverRateSchema(many=True))
 def waiver_rates(args: dict[str, Any]) -> list[dict[str, Any]]:
     """免提交率: materials waived by a shared certificate ÷ materials required"""
     from county_hub.certs.figures import waiver_rates as rates

@@ -22,7 +22,8 @@ from county_hub.certs.models import CertificateRow, CertStatus, IssuerKeyRow
 from county_hub.org.models import Department
 from shared.accounts.models import Role
 from shared.accounts.services import Actor
-from shared.cases import CaseState, Event, EventType, Outcome, new_event_id
+from shared.cases import CaseState, EventType, Outcome, may_follow
+from shared.casework.write import write_event
 from shared.certs import (
     Certificate,
     IssuerKey,
@@ -35,10 +36,19 @@ from shared.certs import (
 )
 from shared.certs.signing import b64url, unb64url
 from shared.clock import Clock, to_china
-from shared.errors import Conflict, InvalidInput, InvalidParam, NotFound, PermissionDenied
+from shared.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    InvalidParam,
+    NotFound,
+    PermissionDenied,
+)
 from shared.ids import make_certificate_identifier
 from shared.log import get_logger
 from shared.sync.feed import record_change
+from shared.sync.models import CaseRow
+from shared.sync.store import current_state
 
 log = get_logger(__name__)
 
@@ -335,67 +345,76 @@ def _result_type(session: Session, state: CaseState) -> CertificateType | None:
     return session.get(CertificateType, code) if code else None
 
 
-def issue_for_case(session: Session, state: CaseState, *, clock: Clock, county: str) -> str | None:
-    """Issue the result certificate of an approved case (once); returns its identifier."""
+def issue_for_case(
+    session: Session, state: CaseState, *, clock: Clock, county: str
+) -> CaseState | None:
+    """Issue the result certificate of an approved case (once); the case after it.
+
+    ``None`` when there is nothing to issue (not approved, already issued, no result
+    certificate). The ``certificate_issued`` event goes through the common write path:
+    refused by the fold's rule (Conflict, …) with nothing registered, else stored and the
+    case folded once.
+    """
     if state.outcome is not Outcome.APPROVED or state.certificates:
         return None
     cert_type = _result_type(session, state)
     if cert_type is None or not cert_type.issuing_department_code:
         return None
     applicant = state.applicant
-    row, signed = issue(
-        session,
-        cert_type=cert_type,
-        holder_name=str(applicant["name"]),
-        holder_code=str(applicant["id_number"]),
-        holder_code_type=str(applicant["id_type"]),
-        region=state.accepting_node,
-        clock=clock,
-        item_code=state.item_code,
-        case_no=state.case_no,
-    )
-    from shared.sync.store import store_events
-
-    now = clock.now()
-    event = Event(
-        id=new_event_id(now),
-        case_id=state.case_id,
-        case_no=state.case_no,
-        origin=county,
-        lamport=state.lamport + 1,
-        type=EventType.CERTIFICATE_ISSUED,
-        at=now,
-        actor="system",
-        payload={
-            "identifier": row.identifier,
-            "name": row.name,
-            "number": row.number,
-            "valid_from": row.valid_from.isoformat(),
-            "valid_to": row.valid_to.isoformat() if row.valid_to else None,
-            "payload": signed.payload(),
-        },
-    )
-    store_events(session, [event], received_from=county, acked=True, clock=clock, county=county)
-    return row.identifier
+    # The event needs the signed certificate, so the registry row comes first; a
+    # refusal rolls it back (and a superseded predecessor's change with it).
+    with session.begin_nested():
+        row, signed = issue(
+            session,
+            cert_type=cert_type,
+            holder_name=str(applicant["name"]),
+            holder_code=str(applicant["id_number"]),
+            holder_code_type=str(applicant["id_type"]),
+            region=state.accepting_node,
+            clock=clock,
+            item_code=state.item_code,
+            case_no=state.case_no,
+        )
+        return write_event(
+            session,
+            state,
+            EventType.CERTIFICATE_ISSUED,
+            {
+                "identifier": row.identifier,
+                "name": row.name,
+                "number": row.number,
+                "valid_from": row.valid_from.isoformat(),
+                "valid_to": row.valid_to.isoformat() if row.valid_to else None,
+                "payload": signed.payload(),
+            },
+            actor_name="system",
+            node=county,
+            clock=clock,
+            acked=True,
+            county=county,
+        )
 
 
 def after_case_change(
     session: Session, state: CaseState, *, clock: Clock, county: str
 ) -> CaseState:
     """Hook the hub's case API and pages call after an action: an approval that carries a
-    result certificate gets it signed at once (the scheduler catches synced ones)."""
-    if issue_for_case(session, state, clock=clock, county=county):
-        from shared.sync.store import current_state
+    result certificate gets it signed at once (the scheduler catches synced ones).
 
-        return current_state(session, state.case_no)
-    return state
+    Only while the fold lets a certificate follow: voiding an approved case that has no
+    certificate yet must not sign one (nor fail the void).
+    """
+    if not may_follow(state, EventType.CERTIFICATE_ISSUED):
+        return state
+    issued = issue_for_case(session, state, clock=clock, county=county)
+    return state if issued is None else issued
 
 
 def issue_due(session: Session, *, clock: Clock, county: str, limit: int = 200) -> int:
-    """Issue the certificates of approved cases that have none yet (scheduler job)."""
-    from shared.sync.models import CaseRow
-    from shared.sync.store import current_state
+    """Issue the certificates of approved cases that have none yet (scheduler job).
 
+    A case the fold refuses a certificate is logged and left; the others still get theirs.
+    """
     wanted = (
         select(CaseRow.case_no)
         .join(ItemVersion, ItemVersion.item_code == CaseRow.item_code)
@@ -414,7 +433,12 @@ def issue_due(session: Session, *, clock: Clock, county: str, limit: int = 200) 
     issued = 0
     for case_no in session.scalars(wanted).all():
         state = current_state(session, case_no)
-        if issue_for_case(session, state, clock=clock, county=county):
+        try:
+            done = issue_for_case(session, state, clock=clock, county=county)
+        except DomainError as err:
+            log.warning("certificate_refused", case_no=case_no, reason=err.detail or err.title)
+            continue
+        if done is not None:
             issued += 1
     return issued
 

@@ -18,7 +18,6 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from county_hub.catalog import services as catalog
-from county_hub.catalog.models import ItemStatus
 from county_hub.delegation import services
 from county_hub.delegation.models import DelegationBatch
 from county_hub.org.models import RegionLevel
@@ -26,6 +25,7 @@ from county_hub.org.services import list_departments, list_regions
 from shared.accounts.models import Role
 from shared.authority import BatchStatus, DelegationMode, Scope
 from shared.errors import DomainError, NotFound
+from shared.items import ItemStatus
 from shared.web.context import current_tier, db_session, require_login
 
 bp = Blueprint("delegationpages", __name__, template_folder="templates")
@@ -125,9 +125,9 @@ def _render_form(
 ) -> str:
     db = db_session()
     found = (
-        catalog.search_items(
-            db, q=values["q"], status=ItemStatus.PUBLISHED, per_page=SEARCH_LIMIT
-        ).items
+        catalog.search_items(db, q=values["q"], status=ItemStatus.PUBLISHED, per_page=SEARCH_LIMIT)[
+            "items"
+        ]
         if values["q"]
         else []
     )

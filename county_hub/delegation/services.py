@@ -10,7 +10,7 @@ import marshmallow as ma
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from county_hub.catalog.models import ItemStatus, ServiceItem
+from county_hub.catalog.models import ServiceItem
 from county_hub.delegation.models import BatchItem, BatchTown, DelegationBatch
 from county_hub.delegation.schemas import BatchSchema, WithdrawSchema
 from county_hub.org.models import Department, Region, RegionLevel
@@ -25,6 +25,7 @@ from shared.authority import (
 )
 from shared.clock import Clock
 from shared.errors import Conflict, InvalidInput, InvalidParam, NotFound, flatten_messages
+from shared.items import ItemStatus
 from shared.sync.feed import record_change
 
 

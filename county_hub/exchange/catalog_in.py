@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from county_hub.catalog import services as catalog
 from county_hub.catalog.exchange import catalog_rows
-from county_hub.catalog.models import ItemStatus, ServiceItem
+from county_hub.catalog.models import ServiceItem
 from county_hub.catalog.schemas import ItemDataSchema
 from county_hub.exchange.mapping import (
     TaskRecord,
@@ -58,6 +58,7 @@ from shared.accounts.models import Role
 from shared.accounts.services import Actor, require_role
 from shared.clock import Clock
 from shared.errors import Conflict, DomainError, InvalidInput, InvalidParam, NotFound
+from shared.items import ItemStatus
 from shared.log import get_logger
 
 log = get_logger(__name__)

@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from county_hub.catalog.models import ItemStatus, ServiceItem
+from county_hub.catalog.models import ServiceItem
 from county_hub.org.models import Department, Region, RegionLevel
 from shared.errors import NotFound
+from shared.items import ItemStatus
 
 
 def list_regions(

@@ -8,9 +8,13 @@ from flask import current_app, request
 
 from county_hub.packages import services
 from county_hub.packages.schemas import (
+    ApplicationListSchema,
     ApplicationQueryArgsSchema,
+    ApplicationSchema,
     NewApplicationSchema,
+    PackageListSchema,
     PackageQueryArgsSchema,
+    PackageSchema,
 )
 from shared.casework.catalog import CatalogView
 from shared.web.context import current_actor, current_tier, db_session
@@ -34,7 +38,7 @@ def catalog() -> CatalogView:
 
 @blp.route("")
 @blp.arguments(PackageQueryArgsSchema, location="query")
-@blp.response(200)
+@blp.response(200, PackageListSchema)
 def list_packages(args: dict[str, Any]) -> dict[str, Any]:
     """Packages (一件事) by batch, with how many items each holds"""
     return services.list_packages(db_session(), **args)
@@ -43,7 +47,7 @@ def list_packages(args: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/applications")
 @blp.auth_required
 @blp.arguments(ApplicationQueryArgsSchema, location="query")
-@blp.response(200)
+@blp.response(200, ApplicationListSchema)
 def list_applications(args: dict[str, Any]) -> dict[str, Any]:
     """Applications, newest first, each with its children and derived status"""
     return services.list_applications(db_session(), current_actor(), **args)
@@ -51,7 +55,7 @@ def list_applications(args: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/applications/<int:application_id>")
 @blp.auth_required
-@blp.response(200)
+@blp.response(200, ApplicationSchema)
 def get_application(application_id: int) -> dict[str, Any]:
     """One application: children (case_no, item, status, handled_by, due_date) and status
 
@@ -62,7 +66,7 @@ def get_application(application_id: int) -> dict[str, Any]:
 
 
 @blp.route("/<string:code>")
-@blp.response(200)
+@blp.response(200, PackageSchema)
 def get_package(code: str) -> dict[str, Any]:
     """A package's guide: its items and the merged material list (each material once)"""
     return services.package_detail(db_session(), code, catalog=catalog())
@@ -71,7 +75,10 @@ def get_package(code: str) -> dict[str, Any]:
 @blp.route("/<string:code>/applications", methods=["POST"])
 @blp.auth_required
 @blp.arguments(NewApplicationSchema)
-@blp.response(201)
+@blp.response(201, ApplicationSchema)
+@blp.alt_response(
+    200, schema=ApplicationSchema, description="同一 Idempotency-Key 再次提交：第一次的申请"
+)
 @blp.alt_response(403, description="本账号不能在本节点受理")
 @blp.alt_response(409, description="某事项当前不受理申请，或 Idempotency-Key 已用于另一申请")
 @blp.alt_response(422, description="申请人或材料有误（指明是哪个事项）")

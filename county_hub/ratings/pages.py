@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 
 from county_hub.org.models import Department
 from county_hub.ratings import services
-from county_hub.ratings.api import refresh_ratings
+from county_hub.ratings.api import complaint_warn_days, task_warn_days
 from county_hub.ratings.models import TaskStatus
 from shared.errors import DomainError, NotFound, PermissionDenied
 from shared.web.context import current_tier, db_session, require_login
@@ -41,7 +41,6 @@ def _today() -> date:
 def rectifications() -> str:
     """Tasks with deadline colours (red: overdue or escalated)."""
     actor = require_login()
-    refresh_ratings()
     status = request.args.get("status") or None
     if status not in {s.value for s in TaskStatus} | {None}:
         status = None
@@ -50,6 +49,7 @@ def rectifications() -> str:
             db_session(),
             actor,
             today=_today(),
+            warn_days=task_warn_days(),
             status=status,
             overdue=request.args.get("overdue") == "1",
             page=max(1, request.args.get("page", 1, type=int) or 1),
@@ -57,7 +57,11 @@ def rectifications() -> str:
     except PermissionDenied:
         abort(403)
     return render_template(
-        "ratings/rectifications.html", listing=listing, statuses=list(TaskStatus), status=status
+        "ratings/rectifications.html",
+        listing=listing,
+        statuses=list(TaskStatus),
+        status=status,
+        warn_days=task_warn_days(),
     )
 
 
@@ -65,7 +69,9 @@ def rectifications() -> str:
 def rectification(task_id: int) -> str:
     actor = require_login()
     try:
-        task = services.get_task(db_session(), actor, task_id, today=_today())
+        task = services.get_task(
+            db_session(), actor, task_id, today=_today(), warn_days=task_warn_days()
+        )
     except (NotFound, PermissionDenied):
         abort(404)
     return render_template("ratings/rectification.html", task=task, today=_today())
@@ -120,6 +126,7 @@ def complaints() -> str:
             db_session(),
             actor,
             today=_today(),
+            warn_days=complaint_warn_days(),
             overdue=request.args.get("overdue") == "1",
             page=max(1, request.args.get("page", 1, type=int) or 1),
         )
@@ -154,6 +161,7 @@ def new_complaint() -> str | Response:
                 clock=current_tier().clock,
                 working_days=int(current_app.config["COMPLAINT_WORKING_DAYS"]),
                 county=current_tier().node_code,
+                warn_days=complaint_warn_days(),
             )
         except DomainError as err:
             db.rollback()
@@ -173,7 +181,9 @@ def new_complaint() -> str | Response:
 def complaint(complaint_id: int) -> str:
     actor = require_login()
     try:
-        found = services.get_complaint(db_session(), actor, complaint_id, today=_today())
+        found = services.get_complaint(
+            db_session(), actor, complaint_id, today=_today(), warn_days=complaint_warn_days()
+        )
     except (NotFound, PermissionDenied):
         abort(404)
     return render_template(

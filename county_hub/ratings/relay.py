@@ -31,4 +31,5 @@ def file_complaint_for_node(
         clock=tier.clock,
         working_days=int(current_app.config["COMPLAINT_WORKING_DAYS"]),
         county=tier.node_code,
+        warn_days=int(current_app.config["COMPLAINT_WARN_WORKING_DAYS"]),
     )

@@ -3,8 +3,10 @@
 Ratings are case events (``rated``) that reach the hub with the ordinary sync; this
 module reads them from the hub's log (:func:`record_ratings`, idempotent), keeps one
 ``ratings`` row per case, and opens a rectification task for a bad one (level 4–5) with
-the unit that handled the case. Pages and the API call these same functions; permissions
-are checked here. The caller commits.
+the unit that handled the case. A rating written at the hub is recorded by the request
+that writes it (:func:`record_rating`, from the hub's after-change hook), one that came
+by sync by the scheduler's job; reading never writes. Pages and the API call these same
+functions; permissions are checked here. The caller commits.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from county_hub.catalog.models import ServiceItem
+from county_hub.catalog.models import ItemVersion, ServiceItem
 from county_hub.org.models import Department
 from county_hub.ratings.models import (
     TASK_DONE,
@@ -30,7 +32,8 @@ from shared.accounts.models import Role
 from shared.accounts.services import Actor
 from shared.calendar import WorkCalendar
 from shared.calendar_store import load_calendar
-from shared.cases import COUNTY, is_bad_rating
+from shared.cases import COUNTY, CaseState, is_bad_rating
+from shared.cases.limits import deadline_level
 from shared.casework.services import LANDLINE, MOBILE
 from shared.clock import Clock, to_china
 from shared.errors import (
@@ -50,6 +53,10 @@ log = get_logger(__name__)
 
 DEFAULT_RECTIFY_DAYS = 15
 DEFAULT_COMPLAINT_DAYS = 5
+#: Working days left at or below which an open task or complaint turns yellow (hub
+#: RECTIFY_WARN_WORKING_DAYS, COMPLAINT_WARN_WORKING_DAYS).
+DEFAULT_RECTIFY_WARN_DAYS = 3
+DEFAULT_COMPLAINT_WARN_DAYS = 1
 
 
 def _deadline(calendar: WorkCalendar, start: date, days: int) -> tuple[date | None, str]:
@@ -110,55 +117,75 @@ def record_ratings(
         if case_no is None:
             continue
         state = current_state(session, case_no, calendar=calendar, county=county)
-        rating = state.rating
-        if rating is None:
-            continue  # only refused ratings (anomalies), or the case is not concluded here yet
-        rated_at = to_china(datetime.fromisoformat(rating["at"]))
-        node = state.accepting_node
-        row = Rating(
-            case_id=case_id,
-            case_no=state.case_no,
-            event_id=rating["event_id"],
-            level=rating["level"],
-            channel=rating["channel"],
-            comment=rating["comment"],
-            rater=rating["rater"],
-            origin=rating["origin"],
-            rated_at=rated_at,
-            rated_on=rated_at.date(),
-            rated_month=f"{rated_at:%Y-%m}",
-            item_code=state.item_code,
-            handled_by=state.handled_by,
-            town_code=node[:9] if len(node) >= 9 else "",
-            village_code=node if len(node) == 12 else None,
-        )
-        session.add(row)
-        session.flush()
-        done += 1
-        if is_bad_rating(row.level):
-            deadline, note = _deadline(calendar, row.rated_on, working_days)
-            session.add(
-                RectificationTask(
-                    case_id=case_id,
-                    case_no=row.case_no,
-                    unit=row.handled_by,
-                    level=row.level,
-                    status=TaskStatus.OPEN,
-                    opened_at=clock.now(),
-                    deadline=deadline,
-                    deadline_note=note,
-                    history=[],
-                )
-            )
-            log.info(
-                "rectification_opened",
+        if record_rating(session, state, clock=clock, working_days=working_days, calendar=calendar):
+            done += 1
+    session.flush()
+    return done
+
+
+def record_rating(
+    session: Session,
+    state: CaseState,
+    *,
+    clock: Clock,
+    working_days: int = DEFAULT_RECTIFY_DAYS,
+    calendar: WorkCalendar | None = None,
+) -> bool:
+    """Record the case's rating, if it has one not recorded yet; a bad one opens a task.
+
+    Called right after a rating is written at the hub (the POST that rates), and by
+    :func:`record_ratings` for ratings that arrived by sync. Returns whether it recorded.
+    """
+    rating = state.rating
+    if rating is None or not state.case_id:
+        return False  # not rated (or only refused ratings, anomalies)
+    if session.get(Rating, state.case_id) is not None:
+        return False
+    rated_at = to_china(datetime.fromisoformat(rating["at"]))
+    node = state.accepting_node
+    row = Rating(
+        case_id=state.case_id,
+        case_no=state.case_no,
+        event_id=rating["event_id"],
+        level=rating["level"],
+        channel=rating["channel"],
+        comment=rating["comment"],
+        rater=rating["rater"],
+        origin=rating["origin"],
+        rated_at=rated_at,
+        rated_on=rated_at.date(),
+        rated_month=f"{rated_at:%Y-%m}",
+        item_code=state.item_code,
+        handled_by=state.handled_by,
+        town_code=node[:9] if len(node) >= 9 else "",
+        village_code=node if len(node) == 12 else None,
+    )
+    session.add(row)
+    session.flush()
+    if is_bad_rating(row.level):
+        deadline, note = _deadline(calendar or load_calendar(session), row.rated_on, working_days)
+        session.add(
+            RectificationTask(
+                case_id=state.case_id,
                 case_no=row.case_no,
                 unit=row.handled_by,
                 level=row.level,
-                deadline=str(deadline),
+                status=TaskStatus.OPEN,
+                opened_at=clock.now(),
+                deadline=deadline,
+                deadline_note=note,
+                history=[],
             )
-    session.flush()
-    return done
+        )
+        session.flush()
+        log.info(
+            "rectification_opened",
+            case_no=row.case_no,
+            unit=row.handled_by,
+            level=row.level,
+            deadline=str(deadline),
+        )
+    return True
 
 
 # --------------------------------------------------------------------------- tasks
@@ -234,6 +261,7 @@ def list_tasks(
     overdue: bool = False,
     page: int = 1,
     per_page: int = 20,
+    warn_days: int = DEFAULT_RECTIFY_WARN_DAYS,
 ) -> dict[str, Any]:
     """Tasks this account may see (its unit's, or all for admin and supervisors)."""
     stmt = _task_query(actor)
@@ -252,8 +280,11 @@ def list_tasks(
         .offset((page - 1) * per_page)
         .limit(per_page)
     )
+    calendar = load_calendar(session)
     return {
-        "items": [task_out(session, t, today) for t in rows],
+        "items": [
+            task_out(session, t, today, calendar=calendar, warn_days=warn_days) for t in rows
+        ],
         "total": total,
         "page": page,
         "per_page": per_page,
@@ -276,10 +307,17 @@ def _task(session: Session, actor: Actor, task_id: int) -> RectificationTask:
     return task
 
 
-def get_task(session: Session, actor: Actor, task_id: int, *, today: date) -> dict[str, Any]:
+def get_task(
+    session: Session,
+    actor: Actor,
+    task_id: int,
+    *,
+    today: date,
+    warn_days: int = DEFAULT_RECTIFY_WARN_DAYS,
+) -> dict[str, Any]:
     """One task with its rating, history and the actions this account may take now."""
     task = _task(session, actor, task_id)
-    data = task_out(session, task, today)
+    data = task_out(session, task, today, calendar=load_calendar(session), warn_days=warn_days)
     data["actions"] = [
         {"action": name, "label": spec[2]}
         for name, spec in TASK_ACTIONS.items()
@@ -288,19 +326,30 @@ def get_task(session: Session, actor: Actor, task_id: int, *, today: date) -> di
     return data
 
 
-def task_colour(task: RectificationTask, today: date) -> str:
-    """red: past the deadline (or escalated) and not done; yellow: ≤ 3 days left; else green."""
-    if task.status in TASK_DONE:
-        return ""
-    if task.escalated_at is not None or (task.deadline is not None and task.deadline < today):
-        return "red"
-    if task.deadline is not None and (task.deadline - today).days <= 3:
-        return "yellow"
-    return "green"
+def task_colour(
+    task: RectificationTask, today: date, calendar: WorkCalendar | None, *, warn_days: int
+) -> str:
+    """The deadline colour of a task (shared.cases.limits.deadline_level: working days)."""
+    return deadline_level(
+        task.deadline,
+        today,
+        calendar,
+        warn_days=warn_days,
+        done=task.status in TASK_DONE,
+        escalated=task.escalated_at is not None,
+    )
 
 
-def task_out(session: Session, task: RectificationTask, today: date) -> dict[str, Any]:
+def task_out(
+    session: Session,
+    task: RectificationTask,
+    today: date,
+    *,
+    calendar: WorkCalendar | None,
+    warn_days: int,
+) -> dict[str, Any]:
     rating = session.get(Rating, task.case_id)
+    colour = task_colour(task, today, calendar, warn_days=warn_days)
     return {
         "id": task.id,
         "case_no": task.case_no,
@@ -311,10 +360,10 @@ def task_out(session: Session, task: RectificationTask, today: date) -> dict[str
         "opened_at": task.opened_at.isoformat(),
         "deadline": task.deadline.isoformat() if task.deadline else None,
         "deadline_note": task.deadline_note,
-        "overdue": task_colour(task, today) == "red",
+        "overdue": colour == "red",
         "escalated": task.escalated_at is not None,
         "escalated_at": task.escalated_at.isoformat() if task.escalated_at else None,
-        "colour": task_colour(task, today),
+        "colour": colour,
         "callback": task.callback,
         "outcome": task.outcome,
         "closed_on": task.closed_on.isoformat() if task.closed_on else None,
@@ -339,7 +388,13 @@ def _may_do(actor: Actor, task: RectificationTask, who: str) -> bool:
 
 
 def act_on_task(
-    session: Session, actor: Actor, task_id: int, data: Mapping[str, Any], *, clock: Clock
+    session: Session,
+    actor: Actor,
+    task_id: int,
+    data: Mapping[str, Any],
+    *,
+    clock: Clock,
+    warn_days: int = DEFAULT_RECTIFY_WARN_DAYS,
 ) -> dict[str, Any]:
     """One step of the rectification (verify, fix, log, call_back, close, appeal, uphold, reject).
 
@@ -407,7 +462,7 @@ def act_on_task(
     ]
     session.flush()
     log.info("rectification_step", task=task.id, action=action, status=target.value)
-    return get_task(session, actor, task.id, today=today)
+    return get_task(session, actor, task.id, today=today, warn_days=warn_days)
 
 
 def escalate_overdue(session: Session, *, clock: Clock) -> int:
@@ -471,6 +526,7 @@ def file_complaint(
     clock: Clock,
     working_days: int = DEFAULT_COMPLAINT_DAYS,
     county: str = COUNTY,
+    warn_days: int = DEFAULT_COMPLAINT_WARN_DAYS,
 ) -> dict[str, Any]:
     """Register a 办不成事反映 and route it: the item's department, else the chosen one.
 
@@ -497,7 +553,8 @@ def file_complaint(
     if problems:
         raise InvalidInput(detail="反映信息不完整或有误", invalid_params=problems)
     assert department is not None
-    deadline, _note = _deadline(load_calendar(session), clock.today(), working_days)
+    calendar = load_calendar(session)
+    deadline, _note = _deadline(calendar, clock.today(), working_days)
     complaint = Complaint(
         contact_name=name,
         contact_phone=phone,
@@ -514,12 +571,12 @@ def file_complaint(
     session.add(complaint)
     session.flush()
     log.info("complaint_filed", complaint=complaint.id, department=department, node=node)
-    return complaint_out(complaint, clock.today(), masked=False)
+    return complaint_out(
+        complaint, clock.today(), masked=False, calendar=calendar, warn_days=warn_days
+    )
 
 
 def _item_name(session: Session, item: ServiceItem) -> str:
-    from county_hub.catalog.models import ItemVersion
-
     name = session.scalar(
         select(ItemVersion.name)
         .where(ItemVersion.item_code == item.code)
@@ -540,19 +597,28 @@ def _complaint_query(actor: Actor) -> Select[Complaint]:
     raise PermissionDenied(detail="本账号不能查看办不成事反映")
 
 
-def complaint_colour(complaint: Complaint, today: date) -> str:
-    if complaint.status is not ComplaintStatus.OPEN:
-        return ""
-    if complaint.escalated_at is not None or (
-        complaint.deadline is not None and complaint.deadline < today
-    ):
-        return "red"
-    if complaint.deadline is not None and (complaint.deadline - today).days <= 1:
-        return "yellow"
-    return "green"
+def complaint_colour(
+    complaint: Complaint, today: date, calendar: WorkCalendar | None, *, warn_days: int
+) -> str:
+    """The answer deadline's colour (shared.cases.limits.deadline_level: working days)."""
+    return deadline_level(
+        complaint.deadline,
+        today,
+        calendar,
+        warn_days=warn_days,
+        done=complaint.status is not ComplaintStatus.OPEN,
+        escalated=complaint.escalated_at is not None,
+    )
 
 
-def complaint_out(complaint: Complaint, today: date, *, masked: bool) -> dict[str, Any]:
+def complaint_out(
+    complaint: Complaint,
+    today: date,
+    *,
+    masked: bool,
+    calendar: WorkCalendar | None,
+    warn_days: int,
+) -> dict[str, Any]:
     return {
         "id": complaint.id,
         "contact_name": complaint.contact_name,
@@ -568,7 +634,7 @@ def complaint_out(complaint: Complaint, today: date, *, masked: bool) -> dict[st
         "status": complaint.status.value,
         "status_label": complaint.status.label,
         "escalated": complaint.escalated_at is not None,
-        "colour": complaint_colour(complaint, today),
+        "colour": complaint_colour(complaint, today, calendar, warn_days=warn_days),
         "reply": complaint.reply,
         "reply_method": complaint.reply_method,
         "replied_on": complaint.replied_on.isoformat() if complaint.replied_on else None,
@@ -586,6 +652,7 @@ def list_complaints(
     overdue: bool = False,
     page: int = 1,
     per_page: int = 20,
+    warn_days: int = DEFAULT_COMPLAINT_WARN_DAYS,
 ) -> dict[str, Any]:
     """Complaints this account may see, oldest deadline first (phones masked)."""
     stmt = _complaint_query(actor)
@@ -601,8 +668,12 @@ def list_complaints(
         .offset((page - 1) * per_page)
         .limit(per_page)
     )
+    calendar = load_calendar(session)
     return {
-        "items": [complaint_out(c, today, masked=True) for c in rows],
+        "items": [
+            complaint_out(c, today, masked=True, calendar=calendar, warn_days=warn_days)
+            for c in rows
+        ],
         "total": total,
         "page": page,
         "per_page": per_page,
@@ -622,12 +693,23 @@ def _complaint(session: Session, actor: Actor, complaint_id: int) -> Complaint:
 
 
 def get_complaint(
-    session: Session, actor: Actor, complaint_id: int, *, today: date
+    session: Session,
+    actor: Actor,
+    complaint_id: int,
+    *,
+    today: date,
+    warn_days: int = DEFAULT_COMPLAINT_WARN_DAYS,
 ) -> dict[str, Any]:
     """One complaint; the phone in full for whoever must call back (department, overseers)."""
     complaint = _complaint(session, actor, complaint_id)
     may_answer = _may_answer(actor, complaint)
-    data = complaint_out(complaint, today, masked=not may_answer)
+    data = complaint_out(
+        complaint,
+        today,
+        masked=not may_answer,
+        calendar=load_calendar(session),
+        warn_days=warn_days,
+    )
     data["may_answer"] = may_answer and complaint.status is ComplaintStatus.OPEN
     return data
 
@@ -639,7 +721,13 @@ def _may_answer(actor: Actor, complaint: Complaint) -> bool:
 
 
 def answer_complaint(
-    session: Session, actor: Actor, complaint_id: int, data: Mapping[str, Any], *, clock: Clock
+    session: Session,
+    actor: Actor,
+    complaint_id: int,
+    data: Mapping[str, Any],
+    *,
+    clock: Clock,
+    warn_days: int = DEFAULT_COMPLAINT_WARN_DAYS,
 ) -> dict[str, Any]:
     """Record the reply told to the complainant (what, how, when); once.
 
@@ -671,4 +759,4 @@ def answer_complaint(
     complaint.status = ComplaintStatus.ANSWERED
     session.flush()
     log.info("complaint_answered", complaint=complaint.id, method=method)
-    return get_complaint(session, actor, complaint.id, today=today)
+    return get_complaint(session, actor, complaint.id, today=today, warn_days=warn_days)

@@ -25,6 +25,7 @@ from shared.cases.fold import (
     check,
     fold,
     handler_node,
+    may_follow,
     refusal,
 )
 
@@ -49,6 +50,7 @@ __all__ = [
     "fold",
     "handler_node",
     "is_bad_rating",
+    "may_follow",
     "new_event_id",
     "parse_event_type",
     "refusal",

@@ -265,6 +265,12 @@ def refusal(state: CaseState, event: Event, *, county: str = COUNTY) -> Refusal 
     return _refuse(state, event, county=county)
 
 
+def may_follow(state: CaseState, event_type: EventType) -> bool:
+    """Whether the case's status lets an event of ``event_type`` follow (the fold's table);
+    the rest of :func:`refusal` (who, what payload) is not asked."""
+    return state.status is not None and state.status in _FROM.get(event_type, frozenset())
+
+
 def handler_node(state: CaseState, county: str = COUNTY) -> str:
     """The node that examines and decides: the town itself, or the hub for a department."""
     return state.handled_by if _is_town(state.handled_by) else county

@@ -2,8 +2,9 @@
 
 Pure functions over a folded case and a :class:`~shared.calendar.WorkCalendar`; the fold
 computes the due date, this module explains it and says how it stands on a given day.
-The same :func:`warning_level` colours the case lists, the supervision tables and the
-monthly report, so a case is never yellow on one page and green on another.
+The same :func:`warning_level` colours the case lists, the supervision tables, the
+monthly report and — through :func:`deadline_level` — the deadlines of rectification
+tasks and complaint answers, so nothing is yellow on one page and green on another.
 """
 
 from __future__ import annotations
@@ -93,6 +94,28 @@ def warning_level(
     if left is None:
         return "green"
     return "yellow" if left <= warn_days else "green"
+
+
+def deadline_level(
+    deadline: date | None,
+    today: date,
+    calendar: WorkCalendar | None,
+    *,
+    warn_days: int,
+    done: bool = False,
+    escalated: bool = False,
+) -> Level:
+    """The colour of a piece of work with a deadline (a rectification, a complaint's answer).
+
+    :func:`warning_level` on the deadline, in working days on the official calendar; ""
+    once the work is done; red once it was escalated (督办), whatever the date says; green
+    while no deadline could be fixed (an unpublished year): the work is still open.
+    """
+    if done:
+        return ""
+    if escalated:
+        return "red"
+    return warning_level(deadline, today, calendar, warn_days=warn_days) or "green"
 
 
 def concluded_on(state: CaseState) -> date | None:

@@ -8,7 +8,13 @@ from shared.calendar_store import load_calendar
 from shared.cases.limits import time_limit
 from shared.casework import services
 from shared.casework.context import acked, after_change, catalog, warn_days
-from shared.casework.schemas import ActionSchema, CaseQueryArgsSchema, NewCaseSchema
+from shared.casework.schemas import (
+    ActionSchema,
+    CaseListSchema,
+    CaseQueryArgsSchema,
+    CaseSchema,
+    NewCaseSchema,
+)
 from shared.sync.store import refresh_projections
 from shared.web.audit import audit, subject_of
 from shared.web.context import current_actor, current_tier, db_session
@@ -28,7 +34,7 @@ def _out(state: Any) -> dict[str, Any]:
 @blp.route("", methods=["POST"])
 @blp.auth_required
 @blp.arguments(NewCaseSchema)
-@blp.response(201)
+@blp.response(201, CaseSchema)
 @blp.alt_response(403, description="本账号不能在本节点受理")
 @blp.alt_response(422, description="申请人、材料或授权信息有误")
 def file_case(data: dict[str, Any]) -> dict[str, Any]:
@@ -52,7 +58,7 @@ def file_case(data: dict[str, Any]) -> dict[str, Any]:
 @blp.route("")
 @blp.auth_required
 @blp.arguments(CaseQueryArgsSchema, location="query")
-@blp.response(200)
+@blp.response(200, CaseListSchema)
 def list_cases(args: dict[str, Any]) -> dict[str, Any]:
     """Cases held at this node that the caller may read (ID numbers masked)"""
     actor = current_actor()
@@ -71,7 +77,7 @@ def list_cases(args: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/<string:case_no>")
 @blp.auth_required
-@blp.response(200)
+@blp.response(200, CaseSchema)
 def get_case(case_no: str) -> dict[str, Any]:
     """A case with its status, outcome, handler, due date and event history
 
@@ -95,7 +101,7 @@ def get_case(case_no: str) -> dict[str, Any]:
 @blp.route("/<string:case_no>/actions", methods=["POST"])
 @blp.auth_required
 @blp.arguments(ActionSchema)
-@blp.response(200)
+@blp.response(200, CaseSchema)
 @blp.alt_response(403, description="本节点或本账号无权执行该操作")
 @blp.alt_response(409, description="当前状态不允许该操作")
 def act(data: dict[str, Any], case_no: str) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Filing cases and acting on them, on whichever tier the clerk works.
 
-A service checks who may do what, builds the event, refuses with the fold's own rule
-(``shared.cases.refusal``) before writing, and stores the event; the caller commits.
+A service checks who may do what and builds the payload; :mod:`shared.casework.write`
+refuses the event with the fold's own rule (``shared.cases.refusal``) or stores it. The
+caller commits.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from shared.accounts.services import Actor
 from shared.authority import decide_authority, town_of
 from shared.calendar import WorkCalendar
 from shared.calendar_store import load_calendar
-from shared.cases import CaseState, CaseStatus, Event, EventType, new_event_id, refusal
+from shared.cases import CaseState, CaseStatus, Event, EventType, new_event_id
 from shared.casework.access import CaseRef, may_read, read_clause
 from shared.casework.catalog import CatalogView
 from shared.casework.schemas import ACTIONS
+from shared.casework.write import write_event
 from shared.certwork.services import record_use
 from shared.certwork.waive import waivers
 from shared.clock import Clock, to_china
@@ -497,7 +499,7 @@ def act(
         raise Conflict(detail=f"办件状态已变为「{state.status.label}」，请刷新后再操作")
     now = clock.now()
     payload = _payload(action, data, state, to_china(now).date(), actor)
-    new_state = _write(
+    new_state = write_event(
         session,
         state,
         EventType(ACTIONS[action]),
@@ -510,55 +512,6 @@ def act(
         county=county,
     )
     log.info("case_action", case_no=case_no, action=action, node=node, status=str(new_state.status))
-    return new_state
-
-
-def _write(
-    session: Session,
-    state: CaseState,
-    event_type: EventType,
-    payload: dict[str, Any],
-    *,
-    actor_name: str,
-    node: str,
-    clock: Clock,
-    acked: bool,
-    calendar: WorkCalendar,
-    county: str,
-) -> CaseState:
-    """Build the event, refuse it with the fold's own rule, store it and refold the case."""
-    now = clock.now()
-    event = Event(
-        id=new_event_id(now),
-        case_id=state.case_id,
-        case_no=state.case_no,
-        origin=node,
-        lamport=state.lamport + 1,
-        type=event_type,
-        at=now,
-        actor=actor_name,
-        payload=payload,
-    )
-    refused = refusal(state, event, county=county)
-    if refused is not None:
-        if refused.kind == "forbidden":
-            raise PermissionDenied(detail=refused.reason)
-        if refused.kind == "conflict":
-            if event_type is EventType.RATED:  # "办件尚未办结，不能评价" / "该办件已评价"
-                raise Conflict(detail=refused.reason)
-            raise Conflict(detail=refused.reason)
-        raise InvalidInput(
-            detail=refused.reason, invalid_params=[InvalidParam("action", refused.reason)]
-        )
-    [new_state] = store_events(
-        session,
-        [event],
-        received_from=node,
-        acked=acked,
-        clock=clock,
-        calendar=calendar,
-        county=county,
-    )
     return new_state
 
 
@@ -579,7 +532,7 @@ def rate_by_applicant(
     """
     calendar = load_calendar(session)
     state = current_state(session, case_no, calendar=calendar, county=county)
-    new_state = _write(
+    new_state = write_event(
         session,
         state,
         EventType.RATED,

@@ -14,7 +14,7 @@ from typing import Any
 from flask import current_app, request
 
 from shared.certwork import services
-from shared.certwork.schemas import LookupArgsSchema, VerifySchema
+from shared.certwork.schemas import LookupArgsSchema, LookupSchema, VerdictSchema, VerifySchema
 from shared.web.audit import audit, subject_of
 from shared.web.context import current_actor, current_tier, db_session
 from shared.web.pages import limiter
@@ -38,7 +38,7 @@ def _county() -> str:
 @blp.route("/verify", methods=["POST"])
 @blp.auth_required
 @blp.arguments(VerifySchema)
-@blp.response(200)
+@blp.response(200, VerdictSchema)
 @blp.alt_response(409, description="本节点尚无证照状态名单")
 def verify(data: dict[str, Any]) -> dict[str, Any]:
     """Verify a certificate's QR payload offline: signature, issuer key, status, validity"""
@@ -67,7 +67,7 @@ def verify(data: dict[str, Any]) -> dict[str, Any]:
 )
 # A POST body, never a query string: the holder's ID number must not reach access logs.
 @blp.arguments(LookupArgsSchema)
-@blp.response(200)
+@blp.response(200, LookupSchema)
 @blp.alt_response(403, description="办件不在本节点，或村代办员没有申请人授权")
 @blp.alt_response(503, description="县级平台暂不可达（离线时只能核验二维码）")
 def lookup(args: dict[str, Any]) -> dict[str, Any]:

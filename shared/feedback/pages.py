@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from shared.cases import RATING_CHANNELS, RATING_LEVELS, CaseState
 from shared.casework import services
+from shared.casework.context import after_change
 from shared.errors import DomainError, NotFound
 from shared.feedback.services import (
     COMPLAINT_FIELDS,
@@ -80,6 +81,8 @@ def rate(case_no: str, token: str) -> str | Response:
                 acked=tier.name == "hub",
                 county=current_app.config.get("COUNTY_CODE", "610727"),
             )
+            # The tier's reaction in the same transaction (the hub records the rating).
+            state = after_change(db, state)
         except DomainError as err:
             db.rollback()
             error, status = err.detail or err.title, err.status

@@ -5,28 +5,46 @@ feed, event push and pull, usage logs, relayed look-ups and complaints) — the 
 towns, a town for its villages; ``blp`` is every tier's own staff view (status, "sync
 now", quarantine, node board). Bodies are JSON, gzip-compressed in both directions when the
 peer says it can take it. Requests between nodes are signed (shared.sync.crypto); staff
-endpoints take a token.
+endpoints take a token. The peer endpoints write their bodies themselves, so their
+response schemas (shared.sync.schemas) only document them.
 """
 
 from __future__ import annotations
 
 import gzip
+import io
 import json
 from typing import Any
 
-import marshmallow as ma
 from flask import Response, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from shared.accounts.models import Role
 from shared.accounts.services import require_role
 from shared.audit import sync as audit_sync
 from shared.cases.events import loads_strict
+from shared.certwork import sync as usage
 from shared.certwork.forward import check_peer_request
 from shared.errors import Conflict, InvalidInput, InvalidParam
 from shared.sync import server, state
 from shared.sync.crypto import H_NONCE, H_REPLY_SIG, reply_signing_string
 from shared.sync.feed import read_page
 from shared.sync.models import Peer
+from shared.sync.schemas import (
+    EnrolledSchema,
+    EnrollSchema,
+    EventsPageSchema,
+    MasterPageSchema,
+    NodeRowSchema,
+    NodeStatusSchema,
+    PageArgsSchema,
+    PushReplySchema,
+    QuarantineSchema,
+    RelayedComplaintSchema,
+    RelayedLookupSchema,
+    SyncRequestedSchema,
+    UsageReplySchema,
+)
 from shared.sync.status import node_board, node_status
 from shared.web.context import current_actor, current_tier, db_session
 from shared.web.smorest import Blueprint
@@ -38,31 +56,17 @@ MAX_INFLATED = 64 * 1024 * 1024
 STAFF = (Role.ADMIN, Role.SUPERVISOR, Role.TOWN_STAFF, Role.VILLAGE_AGENT, Role.DEPT_REVIEWER)
 
 
-class EnrollSchema(ma.Schema):
-    node = ma.fields.String(required=True, validate=ma.validate.Length(min=9, max=12))
-    token = ma.fields.String(required=True, validate=ma.validate.Length(min=10, max=100))
-    public_key = ma.fields.String(required=True, validate=ma.validate.Length(min=40, max=64))
-    url = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
-
-
-class PageArgsSchema(ma.Schema):
-    after = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=2**62))
-    limit = ma.fields.Integer(load_default=500, validate=ma.validate.Range(min=1, max=5000))
-
-
 def _body() -> bytes:
     raw = request.get_data(cache=True)
     if request.headers.get("Content-Encoding", "").lower() == "gzip":
         try:
-            with gzip.GzipFile(fileobj=__import__("io").BytesIO(raw)) as handle:
+            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as handle:
                 inflated = handle.read(MAX_INFLATED + 1)
         except OSError as exc:
             raise InvalidInput(
                 detail="请求体不是有效的 gzip 数据", invalid_params=[InvalidParam("body", "gzip")]
             ) from exc
         if len(inflated) > MAX_INFLATED:
-            from werkzeug.exceptions import RequestEntityTooLarge
-
             raise RequestEntityTooLarge()
         return inflated
     return raw
@@ -132,6 +136,7 @@ def _peer(raw_body: bytes) -> Peer:
 
 @peers_blp.route("/enroll", methods=["POST"])
 @peers_blp.arguments(EnrollSchema)
+@peers_blp.response(200, EnrolledSchema)
 def enroll(data: dict[str, Any]) -> Response:
     """A new downstream node exchanges keys using its one-time token"""
     tier = current_tier()
@@ -152,6 +157,8 @@ def enroll(data: dict[str, Any]) -> Response:
 
 @peers_blp.route("/master")
 @peers_blp.arguments(PageArgsSchema, location="query")
+@peers_blp.response(200, MasterPageSchema)
+@peers_blp.alt_response(304, description="自游标以来主数据没有变化（If-None-Match 与 ETag 相同）")
 def master(args: dict[str, Any]) -> Response:
     """Master-data changes after a cursor; each change carries the hub's signature"""
     session = db_session()
@@ -167,6 +174,7 @@ def master(args: dict[str, Any]) -> Response:
 
 
 @peers_blp.route("/events", methods=["POST"])
+@peers_blp.response(200, PushReplySchema)
 def push() -> Response:
     """Take a batch of case events: accepted, duplicates and rejected, in one round trip"""
     session = db_session()
@@ -198,10 +206,9 @@ def push() -> Response:
 
 
 @peers_blp.route("/usage", methods=["POST"])
+@peers_blp.response(200, UsageReplySchema)
 def push_usage() -> Response:
     """Take a node's certificate usage log entries; the hash chain is checked per node"""
-    from shared.certwork import sync as usage
-
     session = db_session()
     peer = _peer(request.get_data(cache=True))
     session.commit()
@@ -230,6 +237,7 @@ def push_audit() -> Response:
 
 
 @peers_blp.route("/complaints", methods=["POST"])
+@peers_blp.response(201, RelayedComplaintSchema)
 def relay_complaint() -> Response:
     """A 办不成事反映 filed at a town or village (registered by the hub, relayed by towns)"""
     session = db_session()
@@ -253,6 +261,7 @@ def relay_complaint() -> Response:
 
 
 @peers_blp.route("/certificates/lookup", methods=["POST"])
+@peers_blp.response(200, RelayedLookupSchema)
 def certificate_lookup() -> Response:
     """A node's purpose-bound certificate look-up (answered by the hub, relayed by towns)"""
     session = db_session()
@@ -267,6 +276,7 @@ def certificate_lookup() -> Response:
 
 @peers_blp.route("/events")
 @peers_blp.arguments(PageArgsSchema, location="query")
+@peers_blp.response(200, EventsPageSchema)
 def pull(args: dict[str, Any]) -> Response:
     """Case events of the caller's subtree (and of cases it handles) after a cursor"""
     session = db_session()
@@ -277,18 +287,6 @@ def pull(args: dict[str, Any]) -> Response:
 
 
 # --------------------------------------------------------------------------- staff
-
-
-class QuarantineSchema(ma.Schema):
-    id = ma.fields.Integer()
-    event_id = ma.fields.String()
-    case_no = ma.fields.String()
-    direction = ma.fields.String(metadata={"description": "received：本节点拒收；sent：上级拒收"})
-    peer = ma.fields.String()
-    code = ma.fields.String()
-    reason = ma.fields.String()
-    at = ma.fields.DateTime()
-    event = ma.fields.Raw()
 
 
 @blp.route("/quarantine")
@@ -302,7 +300,7 @@ def quarantine_list() -> Any:
 
 @blp.route("/status")
 @blp.auth_required
-@blp.response(200)
+@blp.response(200, NodeStatusSchema)
 def status() -> dict[str, Any]:
     """This node's sync status: last success, lag, queue depth, quarantined events"""
     require_role(current_actor(), *STAFF, action="查看同步状态")
@@ -311,7 +309,7 @@ def status() -> dict[str, Any]:
 
 @blp.route("/now", methods=["POST"])
 @blp.auth_required
-@blp.response(202)
+@blp.response(202, SyncRequestedSchema)
 def sync_now() -> dict[str, Any]:
     """Ask this node's scheduler to sync at once ("立即同步")"""
     require_role(current_actor(), *STAFF, action="立即同步")
@@ -324,7 +322,7 @@ def sync_now() -> dict[str, Any]:
 
 @blp.route("/nodes")
 @blp.auth_required
-@blp.response(200)
+@blp.response(200, NodeRowSchema(many=True))
 def nodes() -> list[dict[str, Any]]:
     """Node board: every node below this one with last sync, lag, queue depth, quarantine"""
     require_role(

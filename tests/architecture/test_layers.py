@@ -33,6 +33,7 @@ CORE_MODULES = (
     "shared.db",
     "shared.errors",
     "shared.ids",
+    "shared.items",
     "shared.log",
     "shared.refdata",
     "shared.search",

@@ -6,16 +6,24 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from county_hub.certs.demo import BUSINESSES, PEOPLE
 from county_hub.certs.models import CertificateRow, CertStatus
-from county_hub.certs.services import record
+from county_hub.certs.services import after_case_change, issue_due, issue_for_case, record
+from shared.cases import CaseStatus, Outcome
 from shared.certs import check_chain
 from shared.certwork.models import CertUsageRow
 from shared.certwork.services import to_entry
+from shared.clock import FixedClock
+from shared.errors import Conflict
+from shared.sync import store
+from shared.sync.models import CaseEventRow
+from shared.sync.store import current_state
 from tests.conftest import case_body, login
 
 
@@ -297,3 +305,111 @@ def test_a_certificate_that_cannot_be_used_refuses_the_filing(
         [problem] = refused.get_json()["invalid_params"]
         assert problem["name"] == "certificates.0" and reason in problem["reason"]
     assert hub.get("/api/v1/cases", headers=reviewer).get_json()["total"] == before
+
+
+def _approved_without_certificate(
+    hub_app: Flask, hub: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> tuple[str, dict[str, str]]:
+    """An approved case whose result certificate was not issued (the hook switched off,
+    as for a case approved at a town before the scheduler's job ran)."""
+    monkeypatch.setitem(
+        hub_app.extensions, "sanji.after_case_change", lambda _session, state, **_: state
+    )
+    code = hub.get("/api/v1/catalog/items", query_string={"q": "spjyxk"}).get_json()["items"][0][
+        "code"
+    ]
+    reviewer = login(hub, "dept-scjgj")
+    no = hub.post("/api/v1/cases", json=case_body(hub, code), headers=reviewer).get_json()[
+        "case_no"
+    ]
+    for body in ({"action": "accept"}, {"action": "decide", "approve": True}):
+        response = hub.post(f"/api/v1/cases/{no}/actions", json=body, headers=reviewer)
+        assert response.status_code == 200, response.get_json()
+    assert response.get_json()["certificates"] == []
+    monkeypatch.undo()
+    return no, reviewer
+
+
+def _certificate_events(session: Session, case_no: str) -> int:
+    stmt = select(func.count()).where(
+        CaseEventRow.case_no == case_no, CaseEventRow.type == "certificate_issued"
+    )
+    return session.scalar(stmt) or 0
+
+
+def test_an_issuance_the_fold_would_refuse_is_refused_and_registers_nothing(
+    hub_app: Flask,
+    hub: FlaskClient,
+    hub_session: Session,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    no, _reviewer = _approved_without_certificate(hub_app, hub, monkeypatch)
+    # Voiding it (with the hook on again) signs nothing and is not refused.
+    voided = hub.post(
+        f"/api/v1/cases/{no}/actions",
+        json={"action": "void", "reason": "录入错误"},
+        headers=login(hub, "admin"),
+    )
+    assert voided.status_code == 200, voided.get_json()
+    assert voided.get_json()["certificates"] == []
+    state = current_state(hub_session, no)
+    # Still "approved", so the registry would sign; the fold refuses a certificate on a
+    # voided case, and so does the write path, before anything is kept.
+    assert state.outcome is Outcome.APPROVED and state.status is CaseStatus.VOIDED
+    with pytest.raises(Conflict, match="已作废"):
+        issue_for_case(hub_session, state, clock=clock, county="610727")
+    assert (
+        hub_session.scalars(select(CertificateRow).where(CertificateRow.case_no == no)).all() == []
+    )
+    assert _certificate_events(hub_session, no) == 0
+    assert issue_due(hub_session, clock=clock, county="610727") == 0
+
+
+def test_issuing_writes_one_event_and_folds_the_case_once(
+    hub_app: Flask,
+    hub: FlaskClient,
+    hub_session: Session,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    no, reviewer = _approved_without_certificate(hub_app, hub, monkeypatch)
+    folds: list[str] = []
+    projected: list[str] = []
+    real_fold, real_project = store.fold, store._project
+
+    def counting_fold(events: Any, **kwargs: Any) -> Any:
+        state = real_fold(events, **kwargs)
+        folds.append(state.case_no)
+        return state
+
+    def counting_project(session: Session, row: Any, state: Any, now: Any) -> None:
+        projected.append(state.case_no)
+        real_project(session, row, state, now)
+
+    monkeypatch.setattr(store, "fold", counting_fold)
+    monkeypatch.setattr(store, "_project", counting_project)
+    approved = current_state(hub_session, no)
+    folds.clear()
+    after = after_case_change(hub_session, approved, clock=clock, county="610727")
+    assert (folds, projected) == ([no], [no])
+    assert _certificate_events(hub_session, no) == 1
+    [issued] = after.certificates
+    assert after.to_dict() == current_state(hub_session, no).to_dict()
+    assert hub_session.get(CertificateRow, issued["identifier"]) is not None
+
+    # A whole approval through the API: one fold to read the case, one per event written
+    # (decided, certificate_issued), each event projected once.
+    code = approved.item_code
+    other = hub.post("/api/v1/cases", json=case_body(hub, code), headers=reviewer).get_json()
+    other_no = other["case_no"]
+    hub.post(f"/api/v1/cases/{other_no}/actions", json={"action": "accept"}, headers=reviewer)
+    folds.clear()
+    projected.clear()
+    decided = hub.post(
+        f"/api/v1/cases/{other_no}/actions",
+        json={"action": "decide", "approve": True},
+        headers=reviewer,
+    )
+    assert decided.status_code == 200 and len(decided.get_json()["certificates"]) == 1
+    assert folds == [other_no] * 3 and projected == [other_no] * 2

@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
-from county_hub.catalog.models import ItemStatus, ServiceItem
+from county_hub.catalog.models import ServiceItem
 from county_hub.exchange import catalog_in, mapping, services
 from county_hub.exchange.jobs import exchange_cycle
 from county_hub.exchange.models import (
@@ -44,6 +44,7 @@ from shared.accounts.services import Actor
 from shared.cases import Event, EventType, new_event_id
 from shared.clock import FixedClock
 from shared.db import make_engine
+from shared.items import ItemStatus
 from shared.sync.models import MasterChange
 from shared.sync.store import store_events
 from tests.conftest import case_body, login

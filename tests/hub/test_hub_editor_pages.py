@@ -224,7 +224,7 @@ def _undelegated(hub_session: Session) -> dict[str, Any]:
     """A published item in no batch (its department decides it everywhere)."""
     taken = {i.item_code for b in delegation.list_batches(hub_session) for i in b.items}
     page = catalog.search_items(hub_session, per_page=200)
-    return next(i for i in page.items if i["code"] not in taken)
+    return next(i for i in page["items"] if i["code"] not in taken)
 
 
 def _undelegated_item(hub_session: Session) -> str:

@@ -7,9 +7,10 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from county_hub.catalog.models import ItemStatus, ServiceItem
+from county_hub.catalog.models import ServiceItem
 from county_hub.packages.models import PackageApplication, PackageChild
 from county_hub.packages.services import merged_materials, package_status
+from shared.items import ItemStatus
 from tests.conftest import login
 from tests.hub.test_pages import _csrf, _logged_in
 

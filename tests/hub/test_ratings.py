@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import Flask
@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from county_hub.ratings import figures, services
 from county_hub.ratings.models import Rating, RectificationTask
+from shared.calendar_store import load_calendar
 from shared.cases import Event, EventType, fold, new_event_id
+from shared.cases.limits import warning_level
 from shared.clock import FixedClock
 from shared.feedback.services import rating_token
 from shared.sync.models import CaseEventRow
@@ -375,3 +377,60 @@ def test_an_id_too_large_for_the_database_is_a_plain_404(hub: FlaskClient) -> No
     )
     assert task.status_code == 404 and task.content_type == "application/problem+json"
     assert hub.get(f"/api/v1/complaints/{huge}", headers=admin).status_code == 404
+
+
+def _page_client(hub_app: Flask) -> FlaskClient:
+    page = hub_app.test_client()
+    token = page.get("/login").get_data(as_text=True).split('name="csrf_token" value="')[1]
+    login_form = {"username": "admin", "password": "demo", "csrf_token": token.split('"')[0]}
+    assert page.post("/login", data=login_form).status_code == 302
+    return page
+
+
+def test_task_and_complaint_colours_count_working_days_alike_in_api_and_pages(
+    hub_app: Flask, hub: FlaskClient, hub_session: Session
+) -> None:
+    no, reviewer, _dept = _concluded(hub)
+    assert _rate(hub, no, reviewer, level=5).status_code == 200
+    admin = login(hub, "admin")
+    page = _page_client(hub_app)
+    calendar = load_calendar(hub_session)
+    today = date(2026, 11, 27)  # the test clock's Friday
+    task = hub_session.get(RectificationTask, _task_for(hub, no, admin)["id"])
+    assert task is not None
+    # Fri to Wed Dec 2: 5 calendar days, but 3 working days (Nov 30, Dec 1, Dec 2) ≤ 3.
+    for deadline, colour in ((date(2026, 12, 2), "yellow"), (date(2026, 12, 3), "green")):
+        task.deadline = deadline
+        hub_session.flush()
+        assert warning_level(deadline, today, calendar, warn_days=3) == colour
+        api = hub.get(f"/api/v1/supervision/rectifications/{task.id}", headers=admin).get_json()
+        assert api["colour"] == colour and _task_for(hub, no, admin)["colour"] == colour
+        listing = page.get("/rectifications").get_data(as_text=True)
+        assert f'<td class="due {colour}">{deadline.isoformat()}</td>' in listing
+        detail = page.get(f"/rectifications/{task.id}").get_data(as_text=True)
+        assert f'<dd class="due {colour}">{deadline.isoformat()}' in detail
+    filed = hub.post(
+        "/api/v1/complaints",
+        json={
+            "contact_name": "赵六",
+            "contact_phone": "13912345678",
+            "text": "没办成",
+            "department_code": "scjgj",
+        },
+        headers=admin,
+    ).get_json()
+    complaint = hub_session.get(_complaints(), filed["id"])
+    # Fri to Mon Nov 30: 3 calendar days, 1 working day ≤ COMPLAINT_WARN_WORKING_DAYS (1).
+    complaint.deadline = date(2026, 11, 30)
+    hub_session.flush()
+    for warn, colour in ((1, "yellow"), (0, "green")):
+        hub_app.config["COMPLAINT_WARN_WORKING_DAYS"] = warn
+        assert warning_level(complaint.deadline, today, calendar, warn_days=warn) == colour
+        api = hub.get(f"/api/v1/complaints/{complaint.id}", headers=admin).get_json()
+        assert api["colour"] == colour
+        listed = hub.get("/api/v1/complaints", headers=admin).get_json()["items"]
+        assert [c["colour"] for c in listed if c["id"] == complaint.id] == [colour]
+        listing = page.get("/complaints").get_data(as_text=True)
+        assert f'<td class="due {colour}">2026-11-30</td>' in listing
+        detail = page.get(f"/complaints/{complaint.id}").get_data(as_text=True)
+        assert f'<dd class="due {colour}">2026-11-30' in detail

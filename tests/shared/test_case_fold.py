@@ -31,6 +31,7 @@ from shared.cases import (
     check,
     fold,
     handler_node,
+    may_follow,
     new_event_id,
     refusal,
 )
@@ -875,3 +876,24 @@ def test_wire_round_trip(events: list[Event], payload: dict[str, Any]) -> None:
         assert again == e
         assert again.to_wire() == w
         assert canonical_json(again.to_wire()) == canonical_json(w)
+
+
+def test_may_follow_is_the_status_part_of_the_refusal() -> None:
+    s = Story()
+    s.submit(at(11, 2))
+    s.add(T.ACCEPTED, at(11, 2))
+    s.add(T.DECIDED, at(11, 3), approve=True, reason="符合条件")
+    concluded = s.state()
+    assert may_follow(concluded, T.CERTIFICATE_ISSUED) and may_follow(concluded, T.RATED)
+    assert not may_follow(concluded, T.ACCEPTED)
+    s.add(T.VOIDED, at(11, 4), reason="录入错误")
+    voided = s.state()
+    assert voided.outcome is Outcome.APPROVED and voided.status is CaseStatus.VOIDED
+    assert not may_follow(voided, T.CERTIFICATE_ISSUED)
+    assert not may_follow(CaseState(), T.ACCEPTED)
+    for kind in T:
+        if kind is T.SUBMITTED:
+            continue
+        found = refusal(voided, s.event(kind, at(11, 5)), county=COUNTY)
+        transition = found is not None and found.code in ("bad_transition", "not_concluded")
+        assert may_follow(voided, kind) is not transition, kind

@@ -14,6 +14,7 @@ from shared.calendar import WorkCalendar, YearSchedule, builtin_schedule
 from shared.cases import EventType
 from shared.cases.limits import (
     days_left,
+    deadline_level,
     on_time,
     time_limit,
     warning_level,
@@ -85,6 +86,29 @@ def test_warn_days_is_configurable_and_a_day_past_is_red_even_on_a_weekend() -> 
     assert warning_level(friday, date(2026, 10, 24), CAL) == "red"
     assert days_left(friday, date(2026, 10, 24), CAL) == 0  # no working day passed yet
     assert warning_level(None, friday, CAL) == ""
+
+
+def test_a_deadline_is_coloured_by_the_same_rule_in_working_days() -> None:
+    # Fri Oct 16 to Wed Oct 21: 5 calendar days but 3 working days (Oct 19, 20, 21).
+    friday, wednesday = date(2026, 10, 16), date(2026, 10, 21)
+    assert deadline_level(wednesday, friday, CAL, warn_days=3) == "yellow"
+    assert deadline_level(wednesday, friday, CAL, warn_days=2) == "green"
+    # Over National Day: Sep 30 to Oct 8 is 9 calendar days and 1 working day.
+    assert deadline_level(date(2026, 10, 8), date(2026, 9, 30), CAL, warn_days=1) == "yellow"
+    for today in (date(2026, 10, 14), friday, date(2026, 10, 20), wednesday, date(2026, 10, 22)):
+        assert deadline_level(wednesday, today, CAL, warn_days=2) == warning_level(
+            wednesday, today, CAL, warn_days=2
+        )
+
+
+def test_a_deadline_done_escalated_or_not_fixed() -> None:
+    due, today = date(2026, 10, 21), date(2026, 10, 16)
+    assert deadline_level(due, today, CAL, warn_days=3, done=True) == ""
+    assert deadline_level(date(2026, 10, 1), today, CAL, warn_days=3, done=True) == ""
+    assert deadline_level(due, today, CAL, warn_days=0, escalated=True) == "red"
+    assert deadline_level(date(2026, 10, 15), today, CAL, warn_days=0) == "red"
+    # No deadline could be fixed (an unpublished year): still open work, green.
+    assert deadline_level(None, today, CAL, warn_days=3) == "green"
 
 
 def test_unknown_year_is_green_not_a_guess() -> None:

@@ -21,6 +21,7 @@ from shared.sync.crypto import NodeKey, sign_request
 from shared.sync.feed import BadChange
 from shared.sync.models import QuarantinedEvent
 from shared.sync.server import create_enroll_token
+from tests.conftest import login
 
 TOWN, OTHER_TOWN = "610727105", "610727001"
 
@@ -328,3 +329,26 @@ def test_unknown_protocol_version_is_refused(
         headers={"X-Sanji-Protocol": "9"},
     )
     assert response.status_code == 409 and "协议版本" in response.get_json()["detail"]
+
+
+def test_the_board_shows_a_node_s_report_as_it_came(
+    hub_app: Flask, hub: FlaskClient, clock: FixedClock
+) -> None:
+    """What a node reports of its sync is shown as reported, even odd values (an older
+    node's text lag), never a server error."""
+    key = _enroll(hub_app, hub)
+    status = {"last_success": "昨天", "lag_seconds": "12 秒", "queue_depth": 3, "quarantined": None}
+    pushed = _signed(
+        hub,
+        key,
+        TOWN,
+        "POST",
+        "/api/v1/sync/events",
+        body={"node": TOWN, "events": [], "status": status},
+        clock=clock,
+    )
+    assert pushed.status_code == 200, pushed.get_json()
+    board = hub.get("/api/v1/sync/nodes", headers=login(hub, "admin"))
+    assert board.status_code == 200, board.get_json()
+    [row] = [r for r in board.get_json() if r["node"] == TOWN]
+    assert {k: row[k] for k in status} == status and row["enrolled"]

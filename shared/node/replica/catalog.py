@@ -5,11 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from shared.authority import BatchRule, BatchStatus, DelegationMode, Scope
-from shared.casework.catalog import ItemInfo
+from shared.casework.catalog import (
+    ItemColumns,
+    ItemInfo,
+    ItemSummary,
+    SearchPage,
+    item_summary,
+    search_catalog,
+)
 from shared.errors import NotFound
 from shared.node.replica.models import (
     ReplicaBatch,
@@ -19,7 +26,6 @@ from shared.node.replica.models import (
     ReplicaItemVersion,
     ReplicaRegion,
 )
-from shared.search import name_match
 
 
 class ReplicaCatalog:
@@ -50,7 +56,7 @@ class ReplicaCatalog:
     def rules(self) -> list[BatchRule]:
         return [_rule(b.record) for b in self.session.scalars(select(ReplicaBatch))]
 
-    def search(self, q: str, *, page: int, per_page: int) -> dict[str, Any]:
+    def search(self, q: str, *, page: int, per_page: int) -> SearchPage:
         return search(self.session, q=q, page=page, per_page=per_page)
 
     def detail(self, code: str) -> dict[str, Any]:
@@ -90,6 +96,18 @@ def _rule(record: dict[str, Any]) -> BatchRule:
     )
 
 
+#: Where the replica keeps what the catalog search filters and ranks on.
+_COLUMNS = ItemColumns(
+    code=ReplicaItem.code,
+    name=ReplicaItem.name,
+    pinyin=ReplicaItem.name_pinyin,
+    initials=ReplicaItem.name_initials,
+    department=ReplicaItem.department_code,
+    status=ReplicaItem.status,
+    nearby=ReplicaItem.nearby,
+)
+
+
 def search(
     session: Session,
     *,
@@ -98,45 +116,42 @@ def search(
     nearby: bool | None = None,
     page: int = 1,
     per_page: int = 20,
-) -> dict[str, Any]:
-    """Published items matching Chinese text, full pinyin or initials (as at the hub)."""
-    stmt = select(ReplicaItem).where(ReplicaItem.status == "published")
-    order: list[Any] = []
-    match = name_match(
-        q, name=ReplicaItem.name, pinyin=ReplicaItem.name_pinyin, initials=ReplicaItem.name_initials
+) -> SearchPage:
+    """Published items matching Chinese text, full pinyin or initials (the hub's search)."""
+    stmt = select(ReplicaItem, func.coalesce(ReplicaDepartment.name, "")).outerjoin(
+        ReplicaDepartment, ReplicaDepartment.code == ReplicaItem.department_code
     )
-    if match is not None:
-        stmt = stmt.where(match.where)
-        order = match.order
-    if department:
-        stmt = stmt.where(ReplicaItem.department_code == department)
-    if nearby is not None:
-        stmt = stmt.where(ReplicaItem.nearby.is_(nearby))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(
-        stmt.order_by(*order, ReplicaItem.code).offset((page - 1) * per_page).limit(per_page)
+    return search_catalog(
+        session,
+        stmt,
+        _COLUMNS,
+        _summary,
+        q=q,
+        department=department,
+        nearby=nearby,
+        page=page,
+        per_page=per_page,
     )
-    names = dict(session.execute(select(ReplicaDepartment.code, ReplicaDepartment.name)).all())
-    items = [
-        {
-            "code": r.code,
-            "name": r.name,
-            "department": r.department_code,
-            "department_name": names.get(r.department_code, ""),
-            "status": r.status,
-            "version": r.version,
-            "item_type": r.record.get("item_type"),
-            "case_kind": r.record.get("case_kind"),
-            "promised_limit": r.record.get("promised_limit"),
-            "promised_unit": r.record.get("promised_unit"),
-            "online": r.record.get("online"),
-            "visits": r.record.get("visits"),
-            "nearby": r.nearby,
-        }
-        for r in rows
-    ]
-    pages = max(1, -(-total // per_page))
-    return {"items": items, "total": total, "page": page, "per_page": per_page, "pages": pages}
+
+
+def _summary(row: Row[*tuple[Any, ...]]) -> ItemSummary:
+    item, department_name = row
+    record = item.record
+    return item_summary(
+        code=item.code,
+        name=item.name,
+        department=item.department_code,
+        department_name=department_name,
+        status=item.status,
+        version=item.version,
+        item_type=record.get("item_type"),
+        case_kind=record.get("case_kind"),
+        promised_limit=record.get("promised_limit"),
+        promised_unit=record.get("promised_unit"),
+        online=record.get("online"),
+        visits=record.get("visits"),
+        nearby=item.nearby,
+    )
 
 
 def detail(session: Session, code: str, version: int | None = None) -> dict[str, Any]:
