@@ -260,17 +260,8 @@ def list_tasks(
     }
 
 
-#: Row ids are 32-bit on SQLite's side of the driver too; a larger one names nothing.
-MAX_ID = 2**31 - 1
-
-
 def _task(session: Session, actor: Actor, task_id: int) -> RectificationTask:
-    query = _task_query(actor)
-    task = (
-        session.scalar(query.where(RectificationTask.id == task_id))
-        if 0 < task_id <= MAX_ID
-        else None
-    )
+    task = session.scalar(_task_query(actor).where(RectificationTask.id == task_id))
     if task is None:
         raise NotFound(detail=f"没有整改任务 {task_id}（或本账号无权查看）")
     return task
@@ -610,12 +601,7 @@ def list_complaints(
 
 
 def _complaint(session: Session, actor: Actor, complaint_id: int) -> Complaint:
-    query = _complaint_query(actor)
-    found = (
-        session.scalar(query.where(Complaint.id == complaint_id))
-        if 0 < complaint_id <= MAX_ID
-        else None
-    )
+    found = session.scalar(_complaint_query(actor).where(Complaint.id == complaint_id))
     if found is None:
         raise NotFound(detail=f"没有反映 {complaint_id}（或本账号无权查看）")
     return found

@@ -14,7 +14,7 @@ from shared.db import make_engine, make_sessionmaker
 from shared.log import configure_logging
 from shared.sync.crypto import NodeKey
 from shared.tier import TIER_LABELS, Tier
-from shared.web import assets, auth, calendar_api, health, pages, problems
+from shared.web import assets, auth, calendar_api, converters, health, pages, problems
 from shared.web.context import close_session
 from shared.web.smorest import Api
 
@@ -35,6 +35,7 @@ def build_app(
     this module imports no domain blueprint.
     """
     app = Flask(import_name)
+    converters.init_app(app)  # before any route: every <int:...> is bounded to 64 bits
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable
     load_config(app, prefix=prefix, tier=tier, settings=settings, overrides=config)
     configure_logging(app.config["LOG_LEVEL"])
