@@ -25,7 +25,7 @@ from county_hub.certs import figures as cert_figures
 from county_hub.certs.api import blp as registry
 from county_hub.certs.lookup import hub_lookup, peer_lookup
 from county_hub.certs.services import after_case_change
-from county_hub.config import PREFIX, SETTINGS
+from county_hub.config import PREFIX, SETTINGS, identity
 from county_hub.delegation.api import blp as delegation
 from county_hub.org.api import departments_blp, regions_blp
 from county_hub.packages import pages as package_pages
@@ -84,5 +84,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         prefix=PREFIX,
         settings=SETTINGS,
         config=config,
+        identity=identity,
         register=register,
     )

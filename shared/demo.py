@@ -36,7 +36,9 @@ class DemoNode:
     def env(self, root: Path) -> dict[str, str]:
         env = dict(os.environ)
         env[f"{self.prefix}_DATA_DIR"] = str(self.data_dir(root))
-        env[f"{self.prefix}_NODE_CODE"] = self.code
+        # The hub is the county's node: its one setting names the county for every tier.
+        code_setting = "COUNTY_CODE" if self.tier == "hub" else "NODE_CODE"
+        env[f"{self.prefix}_{code_setting}"] = self.code
         env[f"{self.prefix}_SYNC_INTERVAL"] = "3"  # the demo shows changes travel quickly
         env[f"{self.prefix}_COOKIE_SECURE"] = "false"  # the demo is plain HTTP on 127.0.0.1
         env.setdefault("PYTHONUNBUFFERED", "1")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import current_app
 from marshmallow import validate as v
 from sqlalchemy import select
 
@@ -113,7 +112,7 @@ def usage(args: dict[str, Any]) -> dict[str, Any]:
     require_role(actor, Role.ADMIN, Role.SUPERVISOR, action="查询用证记录")
     session = db_session()
     holder = str(args["holder"]).upper()
-    ref = holder_ref(args["holder_type"], holder, key=holder_key(_county()))
+    ref = holder_ref(args["holder_type"], holder, key=holder_key(current_tier().county))
     mine = select(CertificateRow.identifier).where(CertificateRow.holder_code == holder)
     rows = session.scalars(
         select(CertUsageRow)
@@ -171,7 +170,3 @@ def waiver_rates(args: dict[str, Any]) -> list[dict[str, Any]]:
         current_actor(), Role.ADMIN, Role.SUPERVISOR, Role.DEPT_REVIEWER, action="查看免提交率"
     )
     return rates(db_session(), by=args["by"], month=args["month"])
-
-
-def _county() -> str:
-    return str(current_app.config.get("COUNTY_CODE", "610727"))

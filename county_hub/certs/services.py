@@ -387,7 +387,7 @@ def after_case_change(
     if issue_for_case(session, state, clock=clock, county=county):
         from shared.sync.store import current_state
 
-        return current_state(session, state.case_no)
+        return current_state(session, state.case_no, county=county)
     return state
 
 
@@ -413,7 +413,7 @@ def issue_due(session: Session, *, clock: Clock, county: str, limit: int = 200) 
     )
     issued = 0
     for case_no in session.scalars(wanted).all():
-        state = current_state(session, case_no)
+        state = current_state(session, case_no, county=county)
         if issue_for_case(session, state, clock=clock, county=county):
             issued += 1
     return issued

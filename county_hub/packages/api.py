@@ -46,7 +46,9 @@ def list_packages(args: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200)
 def list_applications(args: dict[str, Any]) -> dict[str, Any]:
     """Applications, newest first, each with its children and derived status"""
-    return services.list_applications(db_session(), current_actor(), **args)
+    return services.list_applications(
+        db_session(), current_actor(), county=current_tier().county, **args
+    )
 
 
 @blp.route("/applications/<int:application_id>")
@@ -58,7 +60,9 @@ def get_application(application_id: int) -> dict[str, Any]:
     ``status`` is 办理中 while any child is open and 已办结 when every child is concluded
     or delivered; it is read from the children's cases, never stored.
     """
-    return services.get_application(db_session(), current_actor(), application_id)
+    return services.get_application(
+        db_session(), current_actor(), application_id, county=current_tier().county
+    )
 
 
 @blp.route("/<string:code>")
@@ -87,6 +91,7 @@ def apply(data: dict[str, Any], code: str) -> tuple[dict[str, Any], int]:
         code,
         data,
         node=tier.node_code,
+        county=tier.county,
         catalog=catalog(),
         clock=tier.clock,
         idempotency_key=key,

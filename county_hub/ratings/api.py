@@ -31,7 +31,7 @@ def refresh_ratings() -> None:
         session,
         clock=tier.clock,
         working_days=int(current_app.config["RECTIFY_WORKING_DAYS"]),
-        county=tier.node_code,
+        county=tier.county,
     ):
         session.commit()
 
@@ -87,7 +87,7 @@ def file_complaint(data: dict[str, Any]) -> dict[str, Any]:
         data,
         clock=current_tier().clock,
         working_days=int(current_app.config["COMPLAINT_WORKING_DAYS"]),
-        county=current_tier().node_code,
+        county=current_tier().county,
     )
     session.commit()
     return result

@@ -30,5 +30,5 @@ def file_complaint_for_node(
         body,
         clock=tier.clock,
         working_days=int(current_app.config["COMPLAINT_WORKING_DAYS"]),
-        county=tier.node_code,
+        county=tier.county,
     )

@@ -30,7 +30,7 @@ from shared.accounts.models import Role
 from shared.accounts.services import Actor
 from shared.calendar import WorkCalendar
 from shared.calendar_store import load_calendar
-from shared.cases import COUNTY, is_bad_rating
+from shared.cases import is_bad_rating
 from shared.casework.services import LANDLINE, MOBILE
 from shared.clock import Clock, to_china
 from shared.errors import (
@@ -80,8 +80,8 @@ def record_ratings(
     session: Session,
     *,
     clock: Clock,
+    county: str,
     working_days: int = DEFAULT_RECTIFY_DAYS,
-    county: str = COUNTY,
     limit: int = 500,
 ) -> int:
     """Project ``rated`` events the hub holds into ``ratings``; open tasks for bad ones.
@@ -460,8 +460,8 @@ def file_complaint(
     data: Mapping[str, Any],
     *,
     clock: Clock,
+    county: str,
     working_days: int = DEFAULT_COMPLAINT_DAYS,
-    county: str = COUNTY,
 ) -> dict[str, Any]:
     """Register a 办不成事反映 and route it: the item's department, else the chosen one.
 

@@ -108,6 +108,7 @@ def file_case(code: str) -> str | Response:
                 actor,
                 data,
                 node=tier.node_code,
+                county=tier.county,
                 catalog=catalog(),
                 clock=tier.clock,
                 acked=tier.name == "hub",
@@ -223,6 +224,7 @@ def act(case_no: str) -> Response:
             case_no,
             data,
             node=tier.node_code,
+            county=tier.county,
             clock=tier.clock,
             acked=tier.name == "hub",
         )
@@ -284,7 +286,7 @@ def case_list() -> str:
     actor = require_login()
     db = db_session()
     tier = current_tier()
-    if refresh_projections(db, clock=tier.clock, limit=500):
+    if refresh_projections(db, clock=tier.clock, county=tier.county, limit=500):
         db.commit()
     raw = {k: v for k, v in request.args.items() if v != "" and k in _CASE_FILTERS}
     errors: dict[str, str] = {}
@@ -331,7 +333,7 @@ _CASE_FILTERS = ("q", "status", "handled_by", "filed_under", "overdue", "page")
 def case_or_404(case_no: str) -> CaseState:
     """The case folded from this node's events, or a Chinese 404 page."""
     try:
-        return current_state(db_session(), case_no)
+        return current_state(db_session(), case_no, county=current_tier().county)
     except NotFound:
         abort(404)
 

@@ -146,7 +146,7 @@ def file_case(
     catalog: CatalogView,
     clock: Clock,
     acked: bool,
-    county: str = "610727",
+    county: str,
 ) -> CaseState:
     """Record a new case at ``node`` and fix who handles it (pinned item version, authority).
 
@@ -454,7 +454,7 @@ def act(
     node: str,
     clock: Clock,
     acked: bool,
-    county: str = "610727",
+    county: str,
 ) -> CaseState:
     """Apply one action (accept, decide, …) at ``node``.
 
@@ -545,7 +545,7 @@ def rate_by_applicant(
     node: str,
     clock: Clock,
     acked: bool,
-    county: str = "610727",
+    county: str,
 ) -> CaseState:
     """The applicant's own 好差评 from the kiosk or short-link page (no staff login).
 

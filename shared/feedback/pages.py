@@ -47,7 +47,7 @@ def _case_for(case_no: str, token: str) -> CaseState:
     if not token_matches(case_no, token, str(current_app.config["SECRET_KEY"])):
         abort(404)
     try:
-        return current_state(db_session(), case_no)
+        return current_state(db_session(), case_no, county=current_tier().county)
     except NotFound:
         abort(404)
 
@@ -78,7 +78,7 @@ def rate(case_no: str, token: str) -> str | Response:
                 node=tier.node_code,
                 clock=tier.clock,
                 acked=tier.name == "hub",
-                county=current_app.config.get("COUNTY_CODE", "610727"),
+                county=tier.county,
             )
         except DomainError as err:
             db.rollback()

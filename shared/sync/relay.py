@@ -22,7 +22,9 @@ def ask_upstream(tier: Any, path: str, body: Mapping[str, Any], *, offline: str)
     from shared.sync.client import SyncClient, UpstreamError
 
     try:
-        client = SyncClient(tier.sessions, me=tier.node_code, key=tier.key, clock=tier.clock)
+        client = SyncClient(
+            tier.sessions, me=tier.node_code, key=tier.key, clock=tier.clock, county=tier.county
+        )
     except UpstreamError as err:
         raise Unavailable(detail=f"{offline}（{err}）") from err
     try:
