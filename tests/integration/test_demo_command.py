@@ -22,10 +22,10 @@ import requests
 
 from shared import refdata
 
-#: Away from the contract ports, so a running demo does not interfere; one per test, so
-#: the two runs (and another worktree's) do not collide.
+#: Away from the contract ports, so a running demo does not interfere, and from every other
+#: test's offset (three tiers 23000, browser 24000, certificates 26000), so none collide.
 CTRL_C_OFFSET = 21000
-SIGTERM_OFFSET = 23000
+SIGTERM_OFFSET = 22000
 PORTS = (8000, 8101, 8105, 8201)
 BANNER = "按 Ctrl-C 停止全部服务"
 
