@@ -38,7 +38,7 @@ def build_app(
     this module imports no domain blueprint.
     """
     app = Flask(import_name)
-    converters.init_app(app)  # before any route: every <int:...> is bounded to 64 bits
+    converters.init_app(app)  # before any route: every <int:...> fits an INTEGER column
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable
     load_config(app, prefix=prefix, tier=tier, settings=settings, overrides=config)
     configure_logging(app.config["LOG_LEVEL"])

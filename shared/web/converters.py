@@ -1,8 +1,9 @@
 """URL converters of every tier's app: ``<int:...>`` bounded to what the database holds.
 
-Row ids, batch numbers and indexes in paths are compared with 64-bit integer columns. A
-larger number names nothing, but SQLite's driver cannot even bind it (``OverflowError``,
-a 500), so it must never reach a query. The bounded converter is registered under the name
+Row ids and batch numbers in paths are compared with INTEGER columns: 64 bits on SQLite,
+32 bits on PostgreSQL. A larger number names nothing, but the database cannot even take
+it (SQLite's driver raises ``OverflowError``, PostgreSQL "integer out of range": a 500),
+so it must never reach a query. The bounded converter is registered under the name
 ``int``, which covers every route of the app, present and future, instead of one check per
 route: such a path does not match and answers 404 like any other unknown path. The bound
 shows in the OpenAPI documents as the parameter's ``maximum``.
@@ -15,8 +16,9 @@ import builtins
 from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
-#: The largest value of a signed 64-bit integer column (SQLite INTEGER, PostgreSQL BIGINT).
-MAX_DB_INT = 2**63 - 1
+#: The largest value every backend's INTEGER column holds (PostgreSQL's, 32-bit signed;
+#: SQLite's is 64-bit). No id column is BIGINT, so nothing beyond this names a row.
+MAX_DB_INT = 2**31 - 1
 
 
 class BoundedIntConverter(IntegerConverter):
