@@ -375,7 +375,11 @@ def feed_runs(cluster: Cluster, item: ItemFacts) -> FeedResult:
 
     engine = make_engine(f"sqlite:///{cluster.town.data_dir / 'town.sqlite3'}")
     client = SyncClient(
-        make_sessionmaker(engine), me=TOWN, key=cluster.signer.key, clock=SystemClock()
+        make_sessionmaker(engine),
+        me=TOWN,
+        key=cluster.signer.key,
+        clock=SystemClock(),
+        county=COUNTY,
     )
     try:
         step("the town pulls the whole master feed (SyncClient.pull_master, 500 a page)")

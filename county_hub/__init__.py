@@ -29,7 +29,7 @@ from county_hub.catalog.api import blp as catalog
 from county_hub.certs import figures as cert_figures
 from county_hub.certs.api import blp as registry
 from county_hub.certs.lookup import hub_lookup, peer_lookup
-from county_hub.config import PREFIX, SETTINGS
+from county_hub.config import PREFIX, SETTINGS, identity
 from county_hub.delegation.api import blp as delegation
 from county_hub.exchange import pages as exchange_pages
 from county_hub.exchange.api import blp as exchange
@@ -132,5 +132,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         prefix=PREFIX,
         settings=SETTINGS,
         config=config,
+        identity=identity,
         register=register,
     )

@@ -14,6 +14,7 @@ from county_hub.config import PREFIX, SETTINGS
 from county_hub.exchange.cli import exchange
 from county_hub.imports import KINDS
 from county_hub.jobs import hub_jobs
+from shared import refdata
 from shared.audit.services import record
 from shared.tiercli import tier_group
 
@@ -30,6 +31,13 @@ def _seed(app: Flask) -> None:
     from shared.db import unit_of_work
 
     tier = app.extensions["sanji"]
+    if tier.county != refdata.COUNTY_CODE:
+        # The demo's regions, accounts and cases are 略阳县's; in another county they would
+        # name towns the hub does not serve.
+        raise click.ClickException(
+            f"演示数据是{refdata.COUNTY_NAME}（{refdata.COUNTY_CODE}）的，"
+            f"本枢纽的 COUNTY_CODE 为 {tier.county}，不能写入"
+        )
     with unit_of_work(tier.sessions) as session:
         if is_seeded(session):
             click.echo("枢纽已有数据，跳过演示数据。")

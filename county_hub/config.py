@@ -2,16 +2,25 @@
 
 Common settings (DATA_DIR, DATABASE_URL, SECRET_KEY, NODE_CODE, TOKEN_MAX_AGE, LOG_LEVEL,
 MAX_CONTENT_LENGTH) are listed in shared/config.py.
+
+COUNTY_CODE is the one place that names the county: the hub is the county's node (its
+NODE_CODE is the same code), and every node learns the county from the hub when it joins
+(``shared.node.config``). The default is the demo's county, 略阳县.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from shared.config import Setting
+from shared.ids import RegionLevel, is_valid_region_code, region_level
 
 PREFIX = "SANJI_HUB"
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("NODE_CODE", "610727", "str: the county's region code"),
+    Setting("COUNTY_CODE", "610727", "str: the county's 6-digit region code (demo: 略阳县)"),
+    Setting("NODE_CODE", "", "str: leave empty: the hub's node code is COUNTY_CODE"),
     Setting("COUNTY_NAME", "略阳县", "str: shown on pages and printed documents"),
     Setting(
         "WARN_WORKING_DAYS",
@@ -45,3 +54,21 @@ SETTINGS: tuple[Setting, ...] = (
         "int: events younger than this wait one pass (a PostgreSQL writer may commit a lower seq)",
     ),
 )
+
+
+def identity(config: Mapping[str, Any], _sessions: object) -> tuple[str, str]:
+    """The hub's node code and county: both COUNTY_CODE.
+
+    Raises ValueError, so the hub does not start, when COUNTY_CODE is not a county code or
+    NODE_CODE names another node (it predates COUNTY_CODE and may be left set to the same).
+    """
+    county = str(config["COUNTY_CODE"])
+    if not (is_valid_region_code(county) and region_level(county) is RegionLevel.COUNTY):
+        raise ValueError(f"{PREFIX}_COUNTY_CODE 应为 6 位县级行政区划代码，实际为 {county!r}")
+    node = str(config["NODE_CODE"]) or county
+    if node != county:
+        raise ValueError(
+            f"{PREFIX}_NODE_CODE（{node}）与 {PREFIX}_COUNTY_CODE（{county}）不一致："
+            f"枢纽的节点代码就是县级代码，请删去 NODE_CODE 或设置 COUNTY_CODE={node}"
+        )
+    return node, county

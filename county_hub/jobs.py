@@ -21,7 +21,7 @@ def issue_certificates(app: Flask) -> int:
     """Sign the result certificates of cases approved at towns (they arrive by sync)."""
     tier = app.extensions["sanji"]
     with unit_of_work(tier.sessions) as session:
-        return issue_due(session, clock=tier.clock, county=app.config.get("COUNTY_CODE", "610727"))
+        return issue_due(session, clock=tier.clock, county=tier.county)
 
 
 def hub_jobs(app: Flask) -> list[JobSpec]:

@@ -84,7 +84,7 @@ def load_config(
     app.config.from_prefixed_env(prefix)
     if overrides:
         app.config.update(overrides)
-    # from_prefixed_env reads values as JSON, so a code like 610727105 arrives as an int;
+    # from_prefixed_env reads values as JSON, so a 9-digit region code arrives as an int;
     # each setting keeps the type of its default.
     for setting in (*COMMON_SETTINGS, *settings):
         value = app.config[setting.name]

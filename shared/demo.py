@@ -2,7 +2,7 @@
 
 It starts the hub (8000), towns 兴州街道 (8101) and 徐家坪镇 (8105) and one village portal
 under 徐家坪镇 (8201) as separate gunicorn processes, prints URLs and accounts, and stops
-them all on Ctrl-C. Each tier keeps its data in ``var/demo/<tier>-<code>/``.
+them all on Ctrl-C or SIGTERM. Each tier keeps its data in ``var/demo/<tier>-<code>/``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +38,9 @@ class DemoNode:
     def env(self, root: Path) -> dict[str, str]:
         env = dict(os.environ)
         env[f"{self.prefix}_DATA_DIR"] = str(self.data_dir(root))
-        env[f"{self.prefix}_NODE_CODE"] = self.code
+        # The hub is the county's node: its one setting names the county for every tier.
+        code_setting = "COUNTY_CODE" if self.tier == "hub" else "NODE_CODE"
+        env[f"{self.prefix}_{code_setting}"] = self.code
         env[f"{self.prefix}_SYNC_INTERVAL"] = "3"  # the demo shows changes travel quickly
         env[f"{self.prefix}_COOKIE_SECURE"] = "false"  # the demo is plain HTTP on 127.0.0.1
         # Everyone trying the demo (and its start-up checks) is 127.0.0.1: one address must
@@ -104,19 +108,75 @@ def demo(root: Path, init_only: bool, port_offset: int) -> None:
     """初始化并启动演示平台：县级枢纽、两个镇、一个村（Ctrl-C 全部停止）。"""
     root = root.resolve()
     nodes = demo_nodes(port_offset)
-    hub, towns, village = nodes[0], nodes[1:3], nodes[3]
-    for node in nodes:
-        click.echo(f"初始化 {node.name}（{node.tier} {node.code}）…")
-        init = ["init", "--demo"] if node.tier == "hub" else ["init"]
-        # Our own interpreter and command with fixed arguments: no untrusted input.
-        subprocess.run(_sanji(node.tier, *init), env=node.env(root), check=True)  # noqa: S603
-    if init_only:
-        return
+    stop = _StopSignals()
     procs: list[subprocess.Popen[bytes]] = []
+    try:
+        for node in nodes:
+            click.echo(f"初始化 {node.name}（{node.tier} {node.code}）…")
+            init = ["init", "--demo"] if node.tier == "hub" else ["init"]
+            # Our own interpreter and command with fixed arguments: no untrusted input.
+            subprocess.run(_sanji(node.tier, *init), env=node.env(root), check=True)  # noqa: S603
+        if not init_only:
+            _run(root, nodes, procs, stop)
+    except KeyboardInterrupt:
+        click.echo("\n正在停止全部服务…")
+    finally:
+        stop.ignore()  # a second Ctrl-C or SIGTERM must not cut the clean-up short
+        _stop_all(procs)
+
+
+class _StopSignals:
+    """Ctrl-C, SIGTERM and SIGHUP all stop the demo the same way: KeyboardInterrupt.
+
+    A service manager or a script stops the demo with SIGTERM, and a closed terminal sends
+    SIGHUP; Python's default for both ends the process at once, leaving the servers running
+    with their ports taken. While a child is being started (:meth:`shielded`) the signal
+    waits, so no child can be started without being recorded for the clean-up.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+    def __init__(self) -> None:
+        self._shield = 0
+        self._pending = False
+        for sig in self.SIGNALS:
+            signal.signal(sig, self._handle)
+
+    def _handle(self, _signum: int, _frame: object) -> None:
+        if self._shield:
+            self._pending = True
+            return
+        raise KeyboardInterrupt
+
+    @contextmanager
+    def shielded(self) -> Iterator[None]:
+        self._shield += 1
+        try:
+            yield
+        finally:
+            self._shield -= 1
+        if self._pending and not self._shield:
+            raise KeyboardInterrupt
+
+    def ignore(self) -> None:
+        for sig in self.SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
+
+
+def _run(
+    root: Path, nodes: list[DemoNode], procs: list[subprocess.Popen[bytes]], stop: _StopSignals
+) -> None:
+    """Start every server and scheduler, join the nodes, wait until one of them exits."""
+    hub, towns, village = nodes[0], nodes[1:3], nodes[3]
 
     def start(node: DemoNode, *args: str) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen(_sanji(node.tier, *args), env=node.env(root))  # noqa: S603
-        procs.append(proc)
+        with stop.shielded():
+            # A process group of its own: stopping it reaches gunicorn's workers too, and
+            # Ctrl-C reaches only the demo, which stops everything in the same order.
+            proc = subprocess.Popen(  # noqa: S603 - our own command, fixed arguments
+                _sanji(node.tier, *args), env=node.env(root), process_group=0
+            )
+            procs.append(proc)
         return proc
 
     def serve(node: DemoNode) -> None:
@@ -124,34 +184,42 @@ def demo(root: Path, init_only: bool, port_offset: int) -> None:
         if not _wait_healthy(node.port, proc):
             raise click.ClickException(f"{node.name} 未能在端口 {node.port} 启动，请查看上方日志")
 
-    try:
-        serve(hub)
-        pin = hub_fingerprint(root, hub)
-        for town in towns:
-            _join(root, upstream=hub, node=town, option="--hub", hub_fp=pin)
-            serve(town)
-        _join(root, upstream=towns[1], node=village, option="--upstream", hub_fp=pin)
-        serve(village)
-        for node in nodes:
-            start(node, "scheduler")
-        click.echo("等待各节点完成首次同步（主数据与账号）…")
-        _wait_login(village, f"agent-{village.code}")
-        _wait_login(towns[0], f"town-{towns[0].code}")
-        _print_banner(nodes)
-        while all(p.poll() is None for p in procs):
-            time.sleep(0.5)
-        raise click.ClickException("有服务进程意外退出，演示已停止")
-    except KeyboardInterrupt:
-        click.echo("\n正在停止全部服务…")
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    serve(hub)
+    pin = hub_fingerprint(root, hub)
+    for town in towns:
+        _join(root, upstream=hub, node=town, option="--hub", hub_fp=pin)
+        serve(town)
+    _join(root, upstream=towns[1], node=village, option="--upstream", hub_fp=pin)
+    serve(village)
+    for node in nodes:
+        start(node, "scheduler")
+    click.echo("等待各节点完成首次同步（主数据与账号）…")
+    _wait_login(village, f"agent-{village.code}")
+    _wait_login(towns[0], f"town-{towns[0].code}")
+    _print_banner(nodes)
+    while all(p.poll() is None for p in procs):
+        time.sleep(0.5)
+    raise click.ClickException("有服务进程意外退出，演示已停止")
+
+
+def _stop_all(procs: list[subprocess.Popen[bytes]], timeout: float = 15.0) -> None:
+    """SIGTERM each child's process group, wait, then SIGKILL the groups still there."""
+    for proc in procs:
+        _signal_group(proc, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            # gunicorn's master exits only after its workers; one still here gets the group
+            # killed, workers and all, so no port stays taken.
+            _signal_group(proc, signal.SIGKILL)
+            proc.wait()
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    with suppress(ProcessLookupError):  # the whole group has exited already
+        os.killpg(proc.pid, sig)
 
 
 def hub_fingerprint(root: Path, hub: DemoNode) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask
 
+from shared.node.config import identity
 from shared.web.app import build_app
 from town_node.config import PREFIX, SETTINGS
 from town_node.relay import register_town
@@ -25,5 +26,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         prefix=PREFIX,
         settings=SETTINGS,
         config=config,
+        identity=identity,
         register=register_town,
     )

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask
 
 from shared.node.app import register_node
+from shared.node.config import identity
 from shared.web.app import build_app
 from village_portal.config import PREFIX, SETTINGS
 
@@ -24,5 +25,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         prefix=PREFIX,
         settings=SETTINGS,
         config=config,
+        identity=identity,
         register=register_node,
     )

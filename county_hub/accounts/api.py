@@ -34,7 +34,10 @@ def list_accounts(args: dict[str, Any]) -> Any:
 def create_account(data: dict[str, Any]) -> Any:
     """Create a staff account"""
     session = db_session()
-    account = services.create_account(session, current_actor(), data, clock=current_tier().clock)
+    tier = current_tier()
+    account = services.create_account(
+        session, current_actor(), data, county=tier.county, clock=tier.clock
+    )
     session.commit()
     return account
 

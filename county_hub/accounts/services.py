@@ -78,9 +78,12 @@ def announce(session: Session, account: Account, *, clock: Clock) -> None:
 
 
 def create_account(
-    session: Session, actor: Actor, data: Mapping[str, Any], *, clock: Clock
+    session: Session, actor: Actor, data: Mapping[str, Any], *, county: str, clock: Clock
 ) -> Account:
-    """The county admin creates an account. Raises InvalidInput, Conflict, PermissionDenied."""
+    """The county admin creates an account. Raises InvalidInput, Conflict, PermissionDenied.
+
+    County-wide roles without a region work for ``county`` (the hub's COUNTY_CODE).
+    """
     require_role(actor, Role.ADMIN, action="新建账号")
     problems = []
     if not USERNAME.match(data["username"]):
@@ -102,7 +105,7 @@ def create_account(
         display_name=data["display_name"],
         role=role,
         region_code=data.get("region_code")
-        or ("610727" if role in (Role.ADMIN, Role.SUPERVISOR, Role.DEPT_REVIEWER) else None),
+        or (county if role in (Role.ADMIN, Role.SUPERVISOR, Role.DEPT_REVIEWER) else None),
         department_code=data.get("department_code") if role is Role.DEPT_REVIEWER else None,
         password_hash=hash_password(data["password"]),
         active=True,

@@ -50,7 +50,7 @@ def put_year(data: dict[str, Any], year: int) -> dict[str, Any]:
     session = db_session()
     tier = current_tier()
     published = publish_year(
-        session, current_actor(), year, data, clock=tier.clock, county=tier.node_code
+        session, current_actor(), year, data, clock=tier.clock, county=tier.county
     )
     session.commit()
     schedule, recheck = published.schedule, published.recheck

@@ -12,7 +12,6 @@ from shared.accounts.models import Role
 from shared.accounts.services import Actor, require_role
 from shared.calendar import YearSchedule, from_json
 from shared.calendar_store import load_calendar, store_schedule
-from shared.cases import COUNTY
 from shared.clock import Clock
 from shared.log import get_logger
 from shared.sync.feed import record_change
@@ -36,7 +35,7 @@ def publish_year(
     data: Mapping[str, Any],
     *,
     clock: Clock,
-    county: str = COUNTY,
+    county: str,
 ) -> Published:
     """Store the official schedule of ``year``; it overrides built-in knowledge of that year.
 

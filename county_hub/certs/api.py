@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from county_hub.certs import services
@@ -105,7 +104,7 @@ def usage(args: dict[str, Any]) -> dict[str, Any]:
     require_role(actor, Role.ADMIN, Role.SUPERVISOR, action="查询用证记录")
     session = db_session()
     holder = str(args["holder"]).upper()
-    ref = holder_ref(args["holder_type"], holder, key=holder_key(_county()))
+    ref = holder_ref(args["holder_type"], holder, key=holder_key(current_tier().county))
     mine = select(CertificateRow.identifier).where(CertificateRow.holder_code == holder)
     rows = session.scalars(
         select(CertUsageRow)
@@ -163,7 +162,3 @@ def waiver_rates(args: dict[str, Any]) -> list[dict[str, Any]]:
         current_actor(), Role.ADMIN, Role.SUPERVISOR, Role.DEPT_REVIEWER, action="查看免提交率"
     )
     return rates(db_session(), by=args["by"], month=args["month"])
-
-
-def _county() -> str:
-    return str(current_app.config.get("COUNTY_CODE", "610727"))

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from county_hub.certs.models import CertificateRow, CertStatus
@@ -43,7 +42,7 @@ def _log(session: Session, actor: Actor, args: Mapping[str, Any], tier: Any) -> 
         case_no=str(args["case_no"]),
         purpose=str(args["purpose"]),
         holder=(str(args.get("holder_type") or "111"), str(args["holder"])),
-        county=current_app.config.get("COUNTY_CODE", "610727"),
+        county=tier.county,
         acked=True,
     )
 

@@ -432,7 +432,7 @@ def issue_due(session: Session, *, clock: Clock, county: str, limit: int = 200) 
     )
     issued = 0
     for case_no in session.scalars(wanted).all():
-        state = current_state(session, case_no)
+        state = current_state(session, case_no, county=county)
         try:
             done = issue_for_case(session, state, clock=clock, county=county)
         except DomainError as err:

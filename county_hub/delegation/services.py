@@ -31,8 +31,6 @@ from shared.sync.feed import record_change
 
 def get_batch(session: Session, number: int) -> DelegationBatch:
     """The batch with this number, or NotFound."""
-    if not 1 <= number <= 9999:  # also keeps huge path numbers away from the database
-        raise NotFound(detail=f"下放批次 {number} 不存在")
     batch = session.get(
         DelegationBatch,
         number,

@@ -50,7 +50,9 @@ def list_packages(args: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, ApplicationListSchema)
 def list_applications(args: dict[str, Any]) -> dict[str, Any]:
     """Applications, newest first, each with its children and derived status"""
-    return services.list_applications(db_session(), current_actor(), **args)
+    return services.list_applications(
+        db_session(), current_actor(), county=current_tier().county, **args
+    )
 
 
 @blp.route("/applications/<int:application_id>")
@@ -62,7 +64,9 @@ def get_application(application_id: int) -> dict[str, Any]:
     ``status`` is 办理中 while any child is open and 已办结 when every child is concluded
     or delivered; it is read from the children's cases, never stored.
     """
-    return services.get_application(db_session(), current_actor(), application_id)
+    return services.get_application(
+        db_session(), current_actor(), application_id, county=current_tier().county
+    )
 
 
 @blp.route("/<string:code>")
@@ -94,6 +98,7 @@ def apply(data: dict[str, Any], code: str) -> tuple[dict[str, Any], int]:
         code,
         data,
         node=tier.node_code,
+        county=tier.county,
         catalog=catalog(),
         clock=tier.clock,
         idempotency_key=key,

@@ -30,7 +30,9 @@ def packages() -> str:
     actor = require_login()
     listing = services.list_packages(db_session())
     try:
-        applications = services.list_applications(db_session(), actor, per_page=10)
+        applications = services.list_applications(
+            db_session(), actor, county=current_tier().county, per_page=10
+        )
     except PermissionDenied:
         applications = {"items": [], "total": 0}
     return render_template("packages/packages.html", listing=listing, applications=applications)
@@ -87,6 +89,7 @@ def package(code: str) -> str | Response:
                     code,
                     data,
                     node=tier.node_code,
+                    county=tier.county,
                     catalog=catalog(),
                     clock=tier.clock,
                     idempotency_key=f"form:{form_id}",
@@ -110,7 +113,9 @@ def application(application_id: int) -> str:
     """An application: its children with links to their cases, and the package status."""
     actor = require_login()
     try:
-        found = services.get_application(db_session(), actor, application_id)
+        found = services.get_application(
+            db_session(), actor, application_id, county=current_tier().county
+        )
     except (NotFound, PermissionDenied):
         abort(404)
     return render_template("packages/package_application.html", app=found)

@@ -202,6 +202,7 @@ def apply_for_package(
     data: Mapping[str, Any],
     *,
     node: str,
+    county: str,
     catalog: CatalogView,
     clock: Clock,
     idempotency_key: str | None = None,
@@ -226,7 +227,7 @@ def apply_for_package(
         if earlier is not None:
             if earlier.package_code != code:
                 raise Conflict(detail="该 Idempotency-Key 已用于另一项「一件事」申请")
-            return application_detail(session, earlier.id), False
+            return application_detail(session, earlier.id, county=county), False
     records = [catalog.item(link.item_code) for link in package.items]
     given = list(data.get("materials") or [])
     listed = {m["name"] for info in records for m in info.record["materials"]}
@@ -251,7 +252,14 @@ def apply_for_package(
         }
         try:
             state = file_case(
-                session, actor, child, node=node, catalog=catalog, clock=clock, acked=True
+                session,
+                actor,
+                child,
+                node=node,
+                catalog=catalog,
+                clock=clock,
+                acked=True,
+                county=county,
             )
         except DomainError as err:
             raise _named(err, str(info.record["name"])) from err
@@ -281,10 +289,10 @@ def apply_for_package(
         node=node,
         children=len(children),
     )
-    return application_detail(session, application.id), True
+    return application_detail(session, application.id, county=county), True
 
 
-def _child(session: Session, case_no: str) -> dict[str, Any]:
+def _child(session: Session, case_no: str, *, county: str) -> dict[str, Any]:
     from shared.sync.models import CaseRow
 
     row = session.scalar(select(CaseRow).where(CaseRow.case_no == case_no))
@@ -293,7 +301,7 @@ def _child(session: Session, case_no: str) -> dict[str, Any]:
         handled_by, due_date, outcome = row.handled_by, row.due_date, row.outcome
         version = row.state.get("item_version")
     else:  # not projected yet (arrived by sync a moment ago): fold it from the log
-        state = current_state(session, case_no)
+        state = current_state(session, case_no, county=county)
         status = state.status.value if state.status else CaseStatus.SUBMITTED.value
         item_code, item_name = state.item_code, state.item_name
         handled_by, due_date, outcome = state.handled_by, state.due_date, state.outcome
@@ -320,13 +328,13 @@ def package_status(statuses: list[str]) -> str:
     return ENDED
 
 
-def application_detail(session: Session, application_id: int) -> dict[str, Any]:
+def application_detail(session: Session, application_id: int, *, county: str) -> dict[str, Any]:
     """The application with its children's current status and the package status."""
     application = session.get(PackageApplication, application_id)
     if application is None:
         raise NotFound(detail=f"没有「一件事」申请 {application_id}")
     package = _package(session, application.package_code)
-    children = [_child(session, c.case_no) for c in application.children]
+    children = [_child(session, c.case_no, county=county) for c in application.children]
     statuses = [c["status"] for c in children]
     return {
         "id": application.id,
@@ -352,14 +360,16 @@ def _may_read(actor: Actor) -> None:
         raise PermissionDenied(detail="只有县级枢纽的工作人员可以查看「一件事」申请")
 
 
-def get_application(session: Session, actor: Actor, application_id: int) -> dict[str, Any]:
+def get_application(
+    session: Session, actor: Actor, application_id: int, *, county: str
+) -> dict[str, Any]:
     """One application (hub staff only). Raises PermissionDenied, NotFound."""
     _may_read(actor)
-    return application_detail(session, application_id)
+    return application_detail(session, application_id, county=county)
 
 
 def list_applications(
-    session: Session, actor: Actor, *, page: int = 1, per_page: int = 20
+    session: Session, actor: Actor, *, county: str, page: int = 1, per_page: int = 20
 ) -> dict[str, Any]:
     """Applications, newest first, each with its derived status (hub staff only)."""
     _may_read(actor)
@@ -371,7 +381,7 @@ def list_applications(
         .limit(per_page)
     )
     return {
-        "items": [application_detail(session, i) for i in ids],
+        "items": [application_detail(session, i, county=county) for i in ids],
         "total": total,
         "page": page,
         "per_page": per_page,

@@ -105,7 +105,7 @@ def file_complaint(data: dict[str, Any]) -> dict[str, Any]:
         data,
         clock=current_tier().clock,
         working_days=int(current_app.config["COMPLAINT_WORKING_DAYS"]),
-        county=current_tier().node_code,
+        county=current_tier().county,
         warn_days=complaint_warn_days(),
     )
     session.commit()

@@ -19,7 +19,7 @@ def record_ratings(app: Flask) -> int:
                 session,
                 clock=tier.clock,
                 working_days=int(app.config["RECTIFY_WORKING_DAYS"]),
-                county=str(app.config.get("NODE_CODE", "610727")),
+                county=tier.county,
             )
         total += done
         if done == 0:

@@ -160,7 +160,7 @@ def new_complaint() -> str | Response:
                 values,
                 clock=current_tier().clock,
                 working_days=int(current_app.config["COMPLAINT_WORKING_DAYS"]),
-                county=current_tier().node_code,
+                county=current_tier().county,
                 warn_days=complaint_warn_days(),
             )
         except DomainError as err:

@@ -30,6 +30,6 @@ def file_complaint_for_node(
         body,
         clock=tier.clock,
         working_days=int(current_app.config["COMPLAINT_WORKING_DAYS"]),
-        county=tier.node_code,
+        county=tier.county,
         warn_days=int(current_app.config["COMPLAINT_WARN_WORKING_DAYS"]),
     )

@@ -32,7 +32,7 @@ from shared.accounts.models import Role
 from shared.accounts.services import Actor
 from shared.calendar import WorkCalendar
 from shared.calendar_store import load_calendar
-from shared.cases import COUNTY, CaseState, is_bad_rating
+from shared.cases import CaseState, is_bad_rating
 from shared.cases.limits import deadline_level
 from shared.casework.services import LANDLINE, MOBILE
 from shared.clock import Clock, to_china
@@ -87,8 +87,8 @@ def record_ratings(
     session: Session,
     *,
     clock: Clock,
+    county: str,
     working_days: int = DEFAULT_RECTIFY_DAYS,
-    county: str = COUNTY,
     limit: int = 500,
 ) -> int:
     """Project ``rated`` events the hub holds into ``ratings``; open tasks for bad ones.
@@ -291,17 +291,8 @@ def list_tasks(
     }
 
 
-#: Row ids are 32-bit on SQLite's side of the driver too; a larger one names nothing.
-MAX_ID = 2**31 - 1
-
-
 def _task(session: Session, actor: Actor, task_id: int) -> RectificationTask:
-    query = _task_query(actor)
-    task = (
-        session.scalar(query.where(RectificationTask.id == task_id))
-        if 0 < task_id <= MAX_ID
-        else None
-    )
+    task = session.scalar(_task_query(actor).where(RectificationTask.id == task_id))
     if task is None:
         raise NotFound(detail=f"没有整改任务 {task_id}（或本账号无权查看）")
     return task
@@ -524,8 +515,8 @@ def file_complaint(
     data: Mapping[str, Any],
     *,
     clock: Clock,
+    county: str,
     working_days: int = DEFAULT_COMPLAINT_DAYS,
-    county: str = COUNTY,
     warn_days: int = DEFAULT_COMPLAINT_WARN_DAYS,
 ) -> dict[str, Any]:
     """Register a 办不成事反映 and route it: the item's department, else the chosen one.
@@ -681,12 +672,7 @@ def list_complaints(
 
 
 def _complaint(session: Session, actor: Actor, complaint_id: int) -> Complaint:
-    query = _complaint_query(actor)
-    found = (
-        session.scalar(query.where(Complaint.id == complaint_id))
-        if 0 < complaint_id <= MAX_ID
-        else None
-    )
+    found = session.scalar(_complaint_query(actor).where(Complaint.id == complaint_id))
     if found is None:
         raise NotFound(detail=f"没有反映 {complaint_id}（或本账号无权查看）")
     return found

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
-
 from shared.accounts.models import Role
 from shared.accounts.services import require_role
 from shared.audit import services
@@ -60,7 +58,7 @@ def verify() -> dict[str, Any]:
 def who_looked(body: dict[str, str]) -> dict[str, Any]:
     """Who used a person's data: certificate uses and case views, from every node (masked)"""
     require_role(current_actor(), Role.ADMIN, Role.SUPERVISOR, action="查询个人信息使用记录")
-    county = str(current_app.config.get("COUNTY_CODE", "610727"))
+    county = current_tier().county
     result = services.who_looked(db_session(), body["holder"], county=county)
     audit("audit.who_looked", result["holder"], commit=True)
     return result

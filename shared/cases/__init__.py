@@ -14,7 +14,6 @@ from shared.cases.events import (
     parse_event_type,
 )
 from shared.cases.fold import (
-    COUNTY,
     DEFAULT_EXTENSION_DAYS,
     TERMINAL,
     CaseState,
@@ -30,7 +29,6 @@ from shared.cases.fold import (
 )
 
 __all__ = [
-    "COUNTY",
     "DEFAULT_EXTENSION_DAYS",
     "RATING_CHANNELS",
     "RATING_LEVELS",

@@ -31,9 +31,6 @@ from shared.clock import CHINA_TZ
 from shared.errors import DomainError
 from shared.ids.masking import mask_id_number, mask_phone, mask_text
 
-#: The county whose hub hosts the department reviewers (DOMAIN §0).
-COUNTY = "610727"
-
 #: Working days added by an extension that does not say how many (行政许可法 art. 42).
 DEFAULT_EXTENSION_DAYS = 10
 _MAX_EXTENSION_DAYS = 365
@@ -212,13 +209,13 @@ class CaseState:
         }
 
 
-def fold(
-    events: Iterable[Event], *, calendar: WorkCalendar | None, county: str = COUNTY
-) -> CaseState:
+def fold(events: Iterable[Event], *, calendar: WorkCalendar | None, county: str) -> CaseState:
     """The state of a case from its events, whatever order (and how often) they arrived.
 
     Exact duplicates count once. Two different events with one id: the first in sort
-    order is used and the other becomes an anomaly. Never raises.
+    order is used and the other becomes an anomaly. Never raises. ``county`` is the
+    county's region code, the node of its hub, which decides for the county departments
+    (DOMAIN §0).
     """
     # The wire bytes break ties the sort key leaves (same id, different content), so the
     # order is total and the result cannot depend on arrival order.
@@ -248,7 +245,7 @@ def fold(
     return state
 
 
-def check(state: CaseState, event: Event, *, county: str = COUNTY) -> str | None:
+def check(state: CaseState, event: Event, *, county: str) -> str | None:
     """Why ``event`` may not be written on top of ``state`` (Chinese), or None if it may.
 
     The very rule the fold applies; services call it before writing, and
@@ -258,7 +255,7 @@ def check(state: CaseState, event: Event, *, county: str = COUNTY) -> str | None
     return found.reason if found else None
 
 
-def refusal(state: CaseState, event: Event, *, county: str = COUNTY) -> Refusal | None:
+def refusal(state: CaseState, event: Event, *, county: str) -> Refusal | None:
     """Like :func:`check`, with a machine code and whether it is a conflict or forbidden."""
     if event.id in state.event_ids:
         return Refusal("already_recorded", "该事件已记录，不能重复写入", "conflict")
@@ -271,12 +268,12 @@ def may_follow(state: CaseState, event_type: EventType) -> bool:
     return state.status is not None and state.status in _FROM.get(event_type, frozenset())
 
 
-def handler_node(state: CaseState, county: str = COUNTY) -> str:
+def handler_node(state: CaseState, *, county: str) -> str:
     """The node that examines and decides: the town itself, or the hub for a department."""
     return state.handled_by if _is_town(state.handled_by) else county
 
 
-def accept_node(state: CaseState, county: str = COUNTY) -> str:
+def accept_node(state: CaseState, *, county: str) -> str:
     """The node that may accept; a department code means its reviewers at the hub."""
     return state.accept_by if _is_region(state.accept_by) else county
 
@@ -287,12 +284,10 @@ def accepting_town(state: CaseState) -> str:
     return node[:9] if len(node) == 12 else node
 
 
-def allowed_origins(
-    state: CaseState, event_type: EventType, *, county: str = COUNTY
-) -> frozenset[str]:
+def allowed_origins(state: CaseState, event_type: EventType, *, county: str) -> frozenset[str]:
     """Which nodes may write ``event_type`` on this case (after it was submitted)."""
-    handler = handler_node(state, county)
-    acceptor = accept_node(state, county)
+    handler = handler_node(state, county=county)
+    acceptor = accept_node(state, county=county)
     filed = {state.accepting_node, accepting_town(state)}
     match event_type:
         case T.SUBMITTED:
@@ -329,7 +324,7 @@ class _Bad(Exception):
         self.reason = reason
 
 
-def _refuse(state: CaseState, event: Event, *, county: str = COUNTY) -> Refusal | None:
+def _refuse(state: CaseState, event: Event, *, county: str) -> Refusal | None:
     """The rule check without the duplicate-id test (the fold does its own)."""
     if state.status is None:
         if event.type is not T.SUBMITTED:

@@ -46,6 +46,7 @@ def file_case(data: dict[str, Any]) -> dict[str, Any]:
         current_actor(),
         data,
         node=tier.node_code,
+        county=tier.county,
         catalog=catalog(),
         clock=tier.clock,
         acked=acked(),
@@ -65,7 +66,7 @@ def list_cases(args: dict[str, Any]) -> dict[str, Any]:
     session = db_session()
     tier = current_tier()
     # The projection is a cache of the log: bring it up to date before listing from it.
-    if refresh_projections(session, clock=tier.clock, limit=500):
+    if refresh_projections(session, clock=tier.clock, county=tier.county, limit=500):
         session.commit()
     overdue = args.pop("overdue", False)
     # A list shows masked rows only: it is no view of anyone's personal data and is not
@@ -89,7 +90,9 @@ def get_case(case_no: str) -> dict[str, Any]:
     actor = current_actor()
     session = db_session()
     calendar = load_calendar(session)
-    state = services.readable_state(session, actor, case_no, calendar=calendar)
+    state = services.readable_state(
+        session, actor, case_no, calendar=calendar, county=current_tier().county
+    )
     data = _out(state)
     data["time_limit"] = time_limit(
         state, calendar, current_tier().clock.today(), warn_days=warn_days()
@@ -114,6 +117,7 @@ def act(data: dict[str, Any], case_no: str) -> dict[str, Any]:
         case_no,
         data,
         node=tier.node_code,
+        county=tier.county,
         clock=tier.clock,
         acked=acked(),
     )

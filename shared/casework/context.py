@@ -34,9 +34,7 @@ def after_change(session: Any, state: Any) -> Any:
     if hook is None:
         return state
     tier = current_tier()
-    return hook(
-        session, state, clock=tier.clock, county=current_app.config.get("COUNTY_CODE", "610727")
-    )
+    return hook(session, state, clock=tier.clock, county=tier.county)
 
 
 def warn_days() -> int:

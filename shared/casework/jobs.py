@@ -22,7 +22,7 @@ SYSTEM = Actor(username="system", role=Role.ADMIN, region_code=None, department_
 def terminate_overdue(app: Flask) -> int:
     """At the handler node: 容缺 materials not supplied by the promised date end the case."""
     tier = app.extensions["sanji"]
-    county = app.config.get("COUNTY_CODE", "610727")
+    county = tier.county
     today = tier.clock.today()
     done = 0
     with unit_of_work(tier.sessions) as session:
@@ -35,7 +35,7 @@ def terminate_overdue(app: Flask) -> int:
             ):
                 continue
             state = fold(case_events(session, row.case_id), calendar=calendar, county=county)
-            if handler_node(state, county) != tier.node_code:
+            if handler_node(state, county=county) != tier.node_code:
                 continue
             now = tier.clock.now()
             event = Event(
@@ -70,9 +70,7 @@ def refresh_cases(app: Flask) -> int:
     done = 0
     while True:
         with unit_of_work(tier.sessions) as session:
-            count = refresh_projections(
-                session, clock=tier.clock, county=app.config.get("COUNTY_CODE", "610727")
-            )
+            count = refresh_projections(session, clock=tier.clock, county=tier.county)
         done += count
         if count == 0:
             return done

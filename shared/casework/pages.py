@@ -109,6 +109,7 @@ def file_case(code: str) -> str | Response:
                 actor,
                 data,
                 node=tier.node_code,
+                county=tier.county,
                 catalog=catalog(),
                 clock=tier.clock,
                 acked=tier.name == "hub",
@@ -225,6 +226,7 @@ def act(case_no: str) -> Response:
             case_no,
             data,
             node=tier.node_code,
+            county=tier.county,
             clock=tier.clock,
             acked=tier.name == "hub",
         )
@@ -287,7 +289,7 @@ def case_list() -> str:
     actor = require_login()
     db = db_session()
     tier = current_tier()
-    if refresh_projections(db, clock=tier.clock, limit=500):
+    if refresh_projections(db, clock=tier.clock, county=tier.county, limit=500):
         db.commit()
     raw = {k: v for k, v in request.args.items() if v != "" and k in _CASE_FILTERS}
     errors: dict[str, str] = {}
@@ -340,7 +342,7 @@ def case_or_404(case_no: str) -> CaseState:
     """The case, if the logged-in clerk may read it; otherwise a Chinese 404 page."""
     actor = require_login()
     try:
-        return services.readable_state(db_session(), actor, case_no)
+        return services.readable_state(db_session(), actor, case_no, county=current_tier().county)
     except NotFound:
         abort(404)
 

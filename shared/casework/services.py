@@ -150,7 +150,7 @@ def file_case(
     catalog: CatalogView,
     clock: Clock,
     acked: bool,
-    county: str = "610727",
+    county: str,
 ) -> CaseState:
     """Record a new case at ``node`` and fix who handles it (pinned item version, authority).
 
@@ -299,7 +299,7 @@ def readable_state(
     case_no: str,
     *,
     calendar: WorkCalendar | None = None,
-    county: str = "610727",
+    county: str,
 ) -> CaseState:
     """The case, folded, if ``actor`` may read it (``access.may_read``).
 
@@ -481,7 +481,7 @@ def act(
     node: str,
     clock: Clock,
     acked: bool,
-    county: str = "610727",
+    county: str,
 ) -> CaseState:
     """Apply one action (accept, decide, …) at ``node``.
 
@@ -523,7 +523,7 @@ def rate_by_applicant(
     node: str,
     clock: Clock,
     acked: bool,
-    county: str = "610727",
+    county: str,
 ) -> CaseState:
     """The applicant's own 好差评 from the kiosk or short-link page (no staff login).
 

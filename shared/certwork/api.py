@@ -31,10 +31,6 @@ def _actor_key() -> str:
     return "actor:" + hashlib.sha256(header.encode()).hexdigest()[:16]
 
 
-def _county() -> str:
-    return str(current_app.config.get("COUNTY_CODE", "610727"))
-
-
 @blp.route("/verify", methods=["POST"])
 @blp.auth_required
 @blp.arguments(VerifySchema)
@@ -52,7 +48,7 @@ def verify(data: dict[str, Any]) -> dict[str, Any]:
         clock=tier.clock,
         case_no=data["case_no"],
         purpose=data["purpose"],
-        county=_county(),
+        county=tier.county,
         acked=tier.name == "hub",
     )
     audit("cert.verify", data["case_no"] or "", detail=verdict.identifier or "")
@@ -76,7 +72,12 @@ def lookup(args: dict[str, Any]) -> dict[str, Any]:
     tier = current_tier()
     actor = current_actor()
     state = services.check_lookup(
-        session, actor, holder=args["holder"], case_no=args["case_no"], node=tier.node_code
+        session,
+        actor,
+        holder=args["holder"],
+        case_no=args["case_no"],
+        node=tier.node_code,
+        county=tier.county,
     )
     args["holder"] = str(args["holder"]).upper()
     args["holder_type"] = str(state.applicant.get("id_type", "111"))

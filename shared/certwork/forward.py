@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from shared.accounts.services import Actor
@@ -46,7 +45,7 @@ def forward_lookup(
         case_no=args["case_no"],
         purpose=args["purpose"],
         holder=(str(args["holder_type"]), holder),
-        county=current_app.config.get("COUNTY_CODE", "610727"),
+        county=tier.county,
     )
     session.commit()  # the use is on record even if the county cannot answer
     body = {name: args.get(name) for name in FIELDS} | {"actor": actor.username}

@@ -58,7 +58,7 @@ def verify_page() -> Any:
                 clock=tier.clock,
                 case_no=data["case_no"],
                 purpose=data["purpose"],
-                county=current_app.config.get("COUNTY_CODE", "610727"),
+                county=tier.county,
                 acked=tier.name == "hub",
             )
         except ValidationError as err:
@@ -94,7 +94,12 @@ def lookup_page() -> Any:
         try:
             args = LookupArgsSchema().load(values)
             state = services.check_lookup(
-                db, actor, holder=args["holder"], case_no=args["case_no"], node=tier.node_code
+                db,
+                actor,
+                holder=args["holder"],
+                case_no=args["case_no"],
+                node=tier.node_code,
+                county=tier.county,
             )
             args["holder"] = str(args["holder"]).upper()
             args["holder_type"] = str(state.applicant.get("id_type", "111"))

@@ -148,7 +148,7 @@ def record_use(
     purpose: str,
     certificate: str | None = None,
     holder: tuple[str, str] | None = None,
-    county: str = "610727",
+    county: str,
     acked: bool = False,
 ) -> UsageEntry:
     """Append one entry to this node's log, in the caller's transaction."""
@@ -186,7 +186,7 @@ def verify_payload(
     clock: Clock,
     case_no: str | None = None,
     purpose: str | None = None,
-    county: str = "610727",
+    county: str,
     acked: bool = False,
     trust: Trust | None = None,
 ) -> Verdict:
@@ -196,7 +196,7 @@ def verify_payload(
     if trust.statuses is None:
         raise Conflict(detail="本节点尚未从县级平台同步到证照状态名单，暂不能核验；请先同步")
     if case_no:
-        case_for_use(session, actor, case_no, node=node)
+        case_for_use(session, actor, case_no, node=node, county=county)
     verdict = verify(payload.strip(), trust.keys, trust.statuses, today)
     cert = verdict.certificate
     if verdict.identifier:  # garbage that names no certificate is not a use of one
@@ -244,10 +244,12 @@ def verdict_record(verdict: Verdict) -> dict[str, Any]:
 # --------------------------------------------------------------------------- look-ups
 
 
-def case_for_use(session: Session, actor: Actor, case_no: str, *, node: str) -> CaseState:
+def case_for_use(
+    session: Session, actor: Actor, case_no: str, *, node: str, county: str
+) -> CaseState:
     """The case a use serves: it must be held here and be this clerk's to work on."""
     try:
-        state = current_state(session, case_no)
+        state = current_state(session, case_no, county=county)
     except NotFound as err:
         raise NotFound(detail=f"本节点没有办件 {case_no}：用证须写明本节点办理的办件") from err
     at_this_node = state.case_no.startswith(node) or state.handled_by == node
@@ -263,10 +265,10 @@ def case_for_use(session: Session, actor: Actor, case_no: str, *, node: str) -> 
 
 
 def check_lookup(
-    session: Session, actor: Actor, *, holder: str, case_no: str, node: str
+    session: Session, actor: Actor, *, holder: str, case_no: str, node: str, county: str
 ) -> CaseState:
     """A look-up by holder must serve a case here whose applicant is that holder."""
-    state = case_for_use(session, actor, case_no, node=node)
+    state = case_for_use(session, actor, case_no, node=node, county=county)
     applicant = str(state.applicant.get("id_number", "")).upper()
     if holder.strip().upper() != applicant:
         raise InvalidInput(

@@ -48,7 +48,7 @@ def _case_for(case_no: str, token: str) -> CaseState:
     if not token_matches(case_no, token, str(current_app.config["SECRET_KEY"])):
         abort(404)
     try:
-        return current_state(db_session(), case_no)
+        return current_state(db_session(), case_no, county=current_tier().county)
     except NotFound:
         abort(404)
 
@@ -79,7 +79,7 @@ def rate(case_no: str, token: str) -> str | Response:
                 node=tier.node_code,
                 clock=tier.clock,
                 acked=tier.name == "hub",
-                county=current_app.config.get("COUNTY_CODE", "610727"),
+                county=tier.county,
             )
             # The tier's reaction in the same transaction (the hub records the rating).
             state = after_change(db, state)

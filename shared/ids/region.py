@@ -93,6 +93,15 @@ def parent_code(code: str) -> str | None:
     return code[:-3]
 
 
+def county_code_of(code: str) -> str:
+    """The county a well-formed county, town or village code lies in (its first six digits).
+
+    Raises ``InvalidInput`` for anything else, like :func:`region_level`.
+    """
+    region_level(code, field="code")
+    return code[:6]
+
+
 def is_within(code: str, ancestor: str) -> bool:
     """Whether ``code`` is ``ancestor`` itself or lies below it.
 

@@ -41,7 +41,7 @@ def sync_cycle(app: Flask, *, forced: bool = False) -> dict[str, Any] | None:
         me=tier.node_code,
         key=tier.key,
         clock=tier.clock,
-        county=app.config.get("COUNTY_CODE", "610727"),
+        county=tier.county,
         push_batch=int(app.config.get("SYNC_BATCH", 1000)),
         ca_bundle=tier.upstream_ca_bundle,
     )

@@ -152,7 +152,14 @@ def enroll(data: dict[str, Any]) -> Response:
     )
     hub_key = tier.key.public_b64 if tier.name == "hub" else state.get(session, "hub_key")
     session.commit()
-    return _respond({"node": tier.node_code, "public_key": tier.key.public_b64, "hub_key": hub_key})
+    return _respond(
+        {
+            "node": tier.node_code,
+            "public_key": tier.key.public_b64,
+            "hub_key": hub_key,
+            "county": tier.county,
+        }
+    )
 
 
 @peers_blp.route("/master")
@@ -197,7 +204,7 @@ def push() -> Response:
         body,
         acked=not has_upstream,
         clock=tier.clock,
-        county=current_app.config.get("COUNTY_CODE", "610727"),
+        county=tier.county,
         prepared=prepared,
     )
     server.record_status(session, peer_row, body.get("status"), clock=tier.clock)

@@ -107,6 +107,11 @@ def join(
     if not answer.get("hub_key"):
         raise UpstreamError("上级节点自己尚未接入县级枢纽，无法转交主数据；请先完成上级节点的接入")
     _check_join_answer(me, answer, wanted)
+    # The county is the hub's setting; an upstream older than this field names none, and
+    # the node's own code then says it (shared.node.config).
+    county = str(answer.get("county") or "")
+    if county and not me.startswith(county):
+        raise UpstreamError(f"上级节点属于 {county}，本节点 {me} 不在该县，不能接入")
     upstream = Upstream(url=url.rstrip("/"), node=answer["node"], public_key=answer["public_key"])
     with unit_of_work(sessions) as session:
         peer = session.get(Peer, upstream.node)
@@ -128,6 +133,8 @@ def join(
             {"url": upstream.url, "node": upstream.node, "public_key": upstream.public_key},
         )
         state.put(session, "hub_key", answer["hub_key"])
+        if county:
+            state.put(session, "county", county)
     return upstream
 
 
@@ -185,7 +192,7 @@ class SyncClient:
         me: str,
         key: NodeKey,
         clock: Clock,
-        county: str = "610727",
+        county: str,
         timeout: float = 30,
         push_batch: int = PUSH_BATCH,
         ca_bundle: str = "",

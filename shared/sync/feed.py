@@ -27,6 +27,11 @@ ENTITIES = (
     "cert_status",
 )
 
+#: PostgreSQL advisory lock that serialises appends to the feed: the bytes "sanji-mf" as
+#: a (positive) 64-bit number. Any fixed key would do; it only has to be the same for
+#: every process writing to one database, and unlikely to be used by another program.
+FEED_LOCK = int.from_bytes(b"sanji-mf", "big")
+
 
 def jsonable(value: Any) -> Any:
     """Dates, enums and nested containers in their JSON form."""
@@ -60,7 +65,7 @@ def record_change(
         raise ValueError(f"unknown master entity {entity!r}")
     if session.get_bind().dialect.name == "postgresql":
         # Web workers may publish at the same moment; seq must stay gap-free and ordered.
-        session.execute(text("SELECT pg_advisory_xact_lock(610727)"))
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK})
     seq = (session.scalar(select(func.max(MasterChange.seq))) or 0) + 1
     at = to_china(clock.now()).isoformat()
     body = jsonable(data)

@@ -28,6 +28,7 @@ def ask_upstream(tier: Any, path: str, body: Mapping[str, Any], *, offline: str)
             key=tier.key,
             clock=tier.clock,
             ca_bundle=tier.upstream_ca_bundle,
+            county=tier.county,
         )
     except UpstreamError as err:
         raise Unavailable(detail=f"{offline}（{err}）") from err

@@ -59,7 +59,7 @@ def case_id_of(session: Session, case_no: str) -> str:
 
 
 def current_state(
-    session: Session, case_no: str, *, calendar: WorkCalendar | None = None, county: str = "610727"
+    session: Session, case_no: str, *, county: str, calendar: WorkCalendar | None = None
 ) -> CaseState:
     """The case folded from every event this tier holds."""
     return fold(
@@ -176,7 +176,7 @@ def refresh_projections(
     session: Session,
     *,
     clock: Clock,
-    county: str = "610727",
+    county: str,
     limit: int = 2000,
     calendar: WorkCalendar | None = None,
 ) -> int:
@@ -213,8 +213,8 @@ def store_events(
     received_from: str,
     acked: bool,
     clock: Clock,
+    county: str,
     calendar: WorkCalendar | None = None,
-    county: str = "610727",
 ) -> list[CaseState]:
     """Insert new events (the caller made sure they are new) and refold their cases now."""
     events = list(events)
@@ -268,7 +268,7 @@ class Recheck:
 
 
 def recheck_due_dates(
-    session: Session, *, calendar: WorkCalendar, clock: Clock, county: str = "610727"
+    session: Session, *, calendar: WorkCalendar, clock: Clock, county: str
 ) -> Recheck:
     """Refold every case whose clock runs or is stopped with ``calendar``; say which moved.
 

@@ -14,8 +14,18 @@ from shared.config import Setting, load_config
 from shared.db import make_engine, make_sessionmaker
 from shared.log import configure_logging
 from shared.sync.crypto import NodeKey
-from shared.tier import TIER_LABELS, Tier
-from shared.web import assets, auth, calendar_api, headers, health, metrics, pages, problems
+from shared.tier import TIER_LABELS, Identity, Tier
+from shared.web import (
+    assets,
+    auth,
+    calendar_api,
+    converters,
+    headers,
+    health,
+    metrics,
+    pages,
+    problems,
+)
 from shared.web.context import close_session
 from shared.web.smorest import Api
 
@@ -27,15 +37,19 @@ def build_app(
     prefix: str,
     settings: Sequence[Setting],
     config: Mapping[str, Any] | None,
+    identity: Identity,
     register: Callable[[Flask, Api], None],
 ) -> Flask:
     """Create the app for ``tier``: config, database, API, login and error pages.
 
+    ``identity`` names the node and its county from the settings and the database (the
+    hub: its COUNTY_CODE; a node: what it stored at join, see ``shared.node.config``).
     ``register`` adds the tier's own blueprints and pages (each tier's ``register``:
     ``county_hub.register``, ``shared.node.app.register_node`` and the town's relay), so
     this module imports no domain blueprint.
     """
     app = Flask(import_name)
+    converters.init_app(app)  # before any route: every <int:...> fits an INTEGER column
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable
     load_config(app, prefix=prefix, tier=tier, settings=settings, overrides=config)
     configure_logging(app.config["LOG_LEVEL"])
@@ -49,14 +63,16 @@ def build_app(
     engine = make_engine(app.config["DATABASE_URL"])
     clock = app.config.get("CLOCK") or SystemClock()
     key = NodeKey.load_or_create(Path(app.config["DATA_DIR"]) / "node_key.pem")
+    # The node's key signs what it writes (the hub: master changes; see shared.sync).
+    sessions = make_sessionmaker(engine, info={"signer": key, "data_dir": app.config["DATA_DIR"]})
+    node_code, county = identity(app.config, sessions)
+    app.config["NODE_CODE"] = node_code
     app.extensions["sanji"] = Tier(
         name=tier,
-        node_code=app.config["NODE_CODE"],
+        node_code=node_code,
+        county=county,
         engine=engine,
-        # The node's key signs what it writes (the hub: master changes; see shared.sync).
-        sessions=make_sessionmaker(
-            engine, info={"signer": key, "data_dir": app.config["DATA_DIR"]}
-        ),
+        sessions=sessions,
         key=key,
         clock=clock,
         upstream_ca_bundle=str(app.config.get("UPSTREAM_CA_BUNDLE") or ""),

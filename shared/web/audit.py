@@ -74,7 +74,7 @@ def subject_of(applicant: Mapping[str, Any]) -> str | None:
     number = str(applicant.get("id_number") or "")
     if not number:
         return None
-    county = str(current_app.config.get("COUNTY_CODE", "610727"))
+    county = current_tier().county
     return subject_ref(str(applicant.get("id_type") or "111"), number, county=county)
 
 

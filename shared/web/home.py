@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Flask, render_template
 
-from shared import refdata
+from shared.web.context import unit_names
 
 
 def init_app(app: Flask) -> None:
     @app.get("/")
     def home() -> str:
         tier = app.extensions["sanji"]
-        return render_template(
-            "sanji/home.html", node_name=refdata.place_name(tier.node_code), tier=tier
-        )
+        # The name comes with the master data (regions), so it is "" until the first sync.
+        name = unit_names().get(tier.node_code, "")
+        return render_template("sanji/home.html", node_name=name, tier=tier)

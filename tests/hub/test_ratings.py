@@ -24,6 +24,7 @@ from tests.conftest import case_body, login
 
 ITEM_Q = "食品经营许可(新办)"
 TOWN = "610727105"
+COUNTY = "610727"  # the demo hub's COUNTY_CODE
 
 
 def _item(hub: FlaskClient) -> dict[str, Any]:
@@ -148,16 +149,20 @@ def test_rating_from_a_town_reaches_the_hub_and_opens_a_task(
     events = _town_events(clock)
     # Any arrival order: the fold sorts (lamport, origin, id), so the hub's own "610727"
     # rating sorts first; the town's becomes the anomaly. Both tiers agree either way.
-    state = fold(reversed(events), calendar=None)
+    state = fold(reversed(events), calendar=None, county=COUNTY)
     assert state.rating is not None and state.rating["origin"] == "610727"
     assert [a["code"] for a in state.anomalies] == ["already_rated"]
-    store_events(hub_session, events[:4], received_from=TOWN, acked=True, clock=clock)
-    assert services.record_ratings(hub_session, clock=clock) == 1
+    store_events(
+        hub_session, events[:4], received_from=TOWN, acked=True, clock=clock, county=COUNTY
+    )
+    assert services.record_ratings(hub_session, clock=clock, county=COUNTY) == 1
     task = hub_session.scalars(select(RectificationTask)).one()
     assert (task.unit, task.level, task.status.value) == (TOWN, 4, "open")
     # The late second rating is an anomaly on the case and never a second record.
-    store_events(hub_session, events[4:], received_from="610727", acked=True, clock=clock)
-    assert services.record_ratings(hub_session, clock=clock) == 0
+    store_events(
+        hub_session, events[4:], received_from=COUNTY, acked=True, clock=clock, county=COUNTY
+    )
+    assert services.record_ratings(hub_session, clock=clock, county=COUNTY) == 0
     assert hub_session.scalar(select(func.count()).select_from(Rating)) == 1
 
 

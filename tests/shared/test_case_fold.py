@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 
 from shared.calendar import WorkCalendar, builtin_schedule
 from shared.cases import (
-    COUNTY,
     CaseState,
     CaseStatus,
     Event,
@@ -37,6 +36,9 @@ from shared.cases import (
 )
 from shared.clock import CHINA_TZ
 from shared.errors import InvalidInput
+
+#: The demo county's code; the fold takes the county as a parameter (no default).
+COUNTY = "610727"
 
 # No example database, so a run never depends on what an earlier run happened to find.
 laws = settings(database=None, max_examples=150, deadline=None)
@@ -167,7 +169,7 @@ class Story:
         return self.add(T.SUBMITTED, when, **payload)
 
     def state(self, calendar: WorkCalendar | None = CAL) -> CaseState:
-        return fold(self.events, calendar=calendar)
+        return fold(self.events, calendar=calendar, county=COUNTY)
 
 
 def anomaly_reasons(state: CaseState) -> list[str]:
@@ -369,8 +371,8 @@ def test_department_cases_are_decided_at_the_hub() -> None:
     s.add(T.DECIDED, at(11, 4), origin=COUNTY, approve=True)
     state = s.state()
     assert state.status is S.CONCLUDED
-    assert handler_node(state) == COUNTY
-    assert allowed_origins(state, T.DELIVERED) == {COUNTY, VILLAGE, TOWN}
+    assert handler_node(state, county=COUNTY) == COUNTY
+    assert allowed_origins(state, T.DELIVERED, county=COUNTY) == {COUNTY, VILLAGE, TOWN}
 
 
 def test_concurrent_withdrawal_and_decision_resolve_the_same_everywhere() -> None:
@@ -381,8 +383,8 @@ def test_concurrent_withdrawal_and_decision_resolve_the_same_everywhere() -> Non
     decision = s.event(T.DECIDED, at(11, 5, 10), approve=True, lamport=3)
     withdrawal = s.event(T.WITHDRAWN, at(11, 5, 9), reason="不办了", lamport=3)
     assert decision.origin == TOWN and withdrawal.origin == VILLAGE
-    at_town = fold([*s.events, decision, withdrawal], calendar=CAL)
-    at_village = fold([withdrawal, *reversed(s.events), decision], calendar=CAL)
+    at_town = fold([*s.events, decision, withdrawal], calendar=CAL, county=COUNTY)
+    at_village = fold([withdrawal, *reversed(s.events), decision], calendar=CAL, county=COUNTY)
     assert at_town == at_village
     # "610727105" sorts before "610727105201": the town's decision stands.
     assert at_town.status is S.CONCLUDED
@@ -472,7 +474,7 @@ def test_bad_submissions_and_strangers_become_anomalies() -> None:
     again = s.submit(at(11, 2))
     stranger = Story().event(T.ACCEPTED, at(11, 3), lamport=5)
     broken = s.add(T.EXTENDED, at(11, 4), days="十")  # fold must not raise on bad payloads
-    state = fold([*s.events, stranger], calendar=CAL)
+    state = fold([*s.events, stranger], calendar=CAL, county=COUNTY)
     assert state.case_id == s.case_id
     assert [h["id"] for h in state.history] == [first.id]
     assert {a["id"]: a["code"] for a in state.anomalies} == {
@@ -510,11 +512,11 @@ def test_duplicates() -> None:
     s.submit(at(11, 2))
     accepted = s.add(T.ACCEPTED, at(11, 2))
     twin = Event(**{**accepted.__dict__, "payload": {"accepted_on": "2026-11-01"}})
-    state = fold([*s.events, *s.events, twin, twin], calendar=CAL)
+    state = fold([*s.events, *s.events, twin, twin], calendar=CAL, county=COUNTY)
     assert len(state.history) == 2
     assert state.accepted_on == date(2026, 11, 2) or state.accepted_on == date(2026, 11, 1)
     assert [a["code"] for a in state.anomalies] == ["duplicate_id"]
-    assert state == fold([twin, *reversed(s.events)], calendar=CAL)
+    assert state == fold([twin, *reversed(s.events)], calendar=CAL, county=COUNTY)
 
 
 def test_check_gives_the_fold_s_reason() -> None:
@@ -523,16 +525,16 @@ def test_check_gives_the_fold_s_reason() -> None:
     s.add(T.ACCEPTED, at(11, 2))
     state = s.state()
     wrong = s.event(T.DECIDED, at(11, 3), origin=OTHER_TOWN, approve=True)
-    reason = check(state, wrong)
+    reason = check(state, wrong, county=COUNTY)
     assert reason is not None
-    assert reason == fold([*s.events, wrong], calendar=CAL).anomalies[0]["reason"]
-    found = refusal(state, wrong)
+    assert reason == fold([*s.events, wrong], calendar=CAL, county=COUNTY).anomalies[0]["reason"]
+    found = refusal(state, wrong, county=COUNTY)
     assert found is not None and found.kind == "forbidden"
-    assert check(state, s.event(T.DECIDED, at(11, 3), approve=True)) is None
-    assert check(state, s.events[-1]) == "该事件已记录，不能重复写入"
-    assert check(CaseState(), s.events[0]) is None
+    assert check(state, s.event(T.DECIDED, at(11, 3), approve=True), county=COUNTY) is None
+    assert check(state, s.events[-1], county=COUNTY) == "该事件已记录，不能重复写入"
+    assert check(CaseState(), s.events[0], county=COUNTY) is None
     suspended_twice = s.event(T.RESUMED, at(11, 3))
-    found = refusal(state, suspended_twice)
+    found = refusal(state, suspended_twice, county=COUNTY)
     assert found is not None and found.kind == "conflict"
 
 
@@ -798,7 +800,7 @@ def histories(draw: st.DrawFn, *, noise: bool = True) -> list[Event]:
 @laws
 @given(histories(noise=False))
 def test_model_histories_fold_without_anomalies(events: list[Event]) -> None:
-    state = fold(events, calendar=CAL)
+    state = fold(events, calendar=CAL, county=COUNTY)
     assert state.anomalies == []
     assert len(state.history) == len(events)
     assert state.status is not None
@@ -810,8 +812,8 @@ def test_any_order_and_duplicates_give_the_same_state(data: st.DataObject) -> No
     events = data.draw(histories())
     extra = data.draw(st.lists(st.sampled_from(events), max_size=5))
     shuffled = data.draw(st.permutations(events + extra))
-    expected = fold(events, calendar=CAL)
-    got = fold(shuffled, calendar=CAL)
+    expected = fold(events, calendar=CAL, county=COUNTY)
+    got = fold(shuffled, calendar=CAL, county=COUNTY)
     assert got == expected
     assert got.to_dict() == expected.to_dict()
     # Every distinct event is either applied or an anomaly: nothing vanishes.
@@ -826,10 +828,14 @@ def test_subset_then_rest_equals_all(data: st.DataObject) -> None:
     picks = data.draw(st.lists(st.booleans(), min_size=len(events), max_size=len(events)))
     subset = [e for e, keep in zip(events, picks, strict=True) if keep]
     rest = [e for e, keep in zip(events, picks, strict=True) if not keep]
-    partial = fold(subset, calendar=CAL)  # any subset folds (an early node's view)
-    assert partial.event_ids <= fold(events, calendar=CAL).event_ids
-    assert fold(subset + rest, calendar=CAL) == fold(events, calendar=CAL)
-    assert fold(rest + subset, calendar=None) == fold(events, calendar=None)
+    partial = fold(subset, calendar=CAL, county=COUNTY)  # any subset folds (an early node's view)
+    assert partial.event_ids <= fold(events, calendar=CAL, county=COUNTY).event_ids
+    assert fold(subset + rest, calendar=CAL, county=COUNTY) == fold(
+        events, calendar=CAL, county=COUNTY
+    )
+    assert fold(rest + subset, calendar=None, county=COUNTY) == fold(
+        events, calendar=None, county=COUNTY
+    )
 
 
 @laws

@@ -16,6 +16,7 @@ from shared.ids import (
     USCC_ALPHABET,
     CertificateIdentifier,
     RegionLevel,
+    county_code_of,
     id_check_char,
     is_valid_certificate_identifier,
     is_valid_id_number,
@@ -434,6 +435,16 @@ def test_parent_code(code: str, parent: str | None) -> None:
 def test_parent_code_rejects_malformed() -> None:
     with pytest.raises(InvalidInput):
         parent_code("61072710500")
+
+
+@pytest.mark.parametrize("code", ["610726100201", "610726100", "610726"])
+def test_county_code_of_is_the_first_six_digits(code: str) -> None:
+    assert county_code_of(code) == "610726"
+
+
+def test_county_code_of_rejects_malformed() -> None:
+    with pytest.raises(InvalidInput):
+        county_code_of("6107261")
 
 
 @pytest.mark.parametrize(

@@ -128,6 +128,7 @@ class Tier:
                 received_from=self.node,
                 acked=self.node == HUB,
                 clock=CLOCK,
+                county=HUB,
                 calendar=CALENDAR,
             )
 
@@ -145,7 +146,10 @@ class Tier:
     def states(self) -> dict[str, Any]:
         with self.sessions() as session:
             cases = set(session.scalars(select(CaseEventRow.case_id)))
-            return {c: fold(case_events(session, c), calendar=CALENDAR).to_dict() for c in cases}
+            return {
+                c: fold(case_events(session, c), calendar=CALENDAR, county=HUB).to_dict()
+                for c in cases
+            }
 
 
 def push(child: Tier, parent: Tier, *, limit: int, crash: bool, resend: bool) -> bool:
@@ -190,7 +194,13 @@ def pull(child: Tier, parent: Tier, *, limit: int, crash: bool) -> bool:
         session.begin()
         new = [e for e in parsed if e.id not in known_ids(session, [e.id for e in parsed])]
         store_events(
-            session, new, received_from=parent.node, acked=True, clock=CLOCK, calendar=CALENDAR
+            session,
+            new,
+            received_from=parent.node,
+            acked=True,
+            clock=CLOCK,
+            calendar=CALENDAR,
+            county=HUB,
         )
         state.put(session, "pull_cursor", nxt)
         if crash:
