@@ -48,6 +48,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchkit import Row, exit_status, print_table  # noqa: E402  (bench/ is on sys.path)
 from sqlalchemy import Engine, create_engine, func, select, text  # noqa: E402
 
 from county_hub.catalog.models import ItemVersion, ServiceItem  # noqa: E402
@@ -315,7 +316,7 @@ def load(engine: Engine, n: int) -> tuple[int, int]:
             for index, offset in enumerate(starts):
                 events = work.case(YEAR_START + timedelta(seconds=offset))
                 log.extend((e.at, _event_row(e)) for e in events)
-                copy.write_row(_case_row(fold(events, calendar=None)))
+                copy.write_row(_case_row(fold(events, calendar=None, county=COUNTY)))
                 if (index + 1) % 50_000 == 0:
                     print(f"  {index + 1:,} cases …", flush=True)
         log.sort(key=lambda pair: pair[0])
@@ -401,7 +402,14 @@ def steady(
                 events = work.case(clock.now() - timedelta(hours=1))
                 # Re-stamp at "now": the steady state is about arrival, not history.
                 with unit_of_work(hub) as session:
-                    store_events(session, events, received_from=COUNTY, acked=True, clock=clock)
+                    store_events(
+                        session,
+                        events,
+                        received_from=COUNTY,
+                        acked=True,
+                        clock=clock,
+                        county=COUNTY,
+                    )
                 written[0] += len(events)
                 ahead = written[0] / rate - (time.monotonic() - started)
                 if ahead > 0:
@@ -538,15 +546,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"≤ {scaled:.1f} (scaled)",
             values["backfill seconds"] <= scaled,
         )
-    print(f"\n{'metric':<26} | {'value':>12} | {'target':>16} | ok")
-    failed = False
+    rows = []
     for name in METRICS:
-        target, ok = targets.get(name, ("—", True))
-        failed |= not ok
+        target, ok = targets.get(name, ("—", None))
         value = values.get(name, "")
         shown = f"{value:,}" if isinstance(value, int) else str(value)
-        print(f"{name:<26} | {shown:>12} | {target:>16} | {'yes' if ok else 'NO'}")
-    return 1 if failed else 0
+        rows.append(Row(name, shown, target, ok))
+    print_table(rows)
+    return exit_status(rows)
 
 
 if __name__ == "__main__":

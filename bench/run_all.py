@@ -68,6 +68,7 @@ BENCHMARKS = (
     Benchmark("audit", BENCH / "audit.py"),
     Benchmark("login", BENCH / "login.py"),
     Benchmark("backup", BENCH / "backup.py"),
+    Benchmark("exchange", BENCH / "exchange.py", postgres=True),
 )
 
 
