@@ -175,3 +175,4 @@ class NodeRowSchema(ma.Schema):
     quarantined = as_written("integer", "该节点上报的隔离事件数", nullable=True)
     state = ma.fields.String(metadata={"description": "未接入、已接入尚未同步、正常、用证日志异常"})
     usage_alerts = ma.fields.List(ma.fields.String(), metadata={"description": "用证日志告警"})
+    audit_alerts = ma.fields.List(ma.fields.String(), metadata={"description": "审计日志告警"})

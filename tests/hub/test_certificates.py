@@ -353,7 +353,7 @@ def test_an_issuance_the_fold_would_refuse_is_refused_and_registers_nothing(
     )
     assert voided.status_code == 200, voided.get_json()
     assert voided.get_json()["certificates"] == []
-    state = current_state(hub_session, no)
+    state = current_state(hub_session, no, county="610727")
     # Still "approved", so the registry would sign; the fold refuses a certificate on a
     # voided case, and so does the write path, before anything is kept.
     assert state.outcome is Outcome.APPROVED and state.status is CaseStatus.VOIDED
@@ -389,13 +389,13 @@ def test_issuing_writes_one_event_and_folds_the_case_once(
 
     monkeypatch.setattr(store, "fold", counting_fold)
     monkeypatch.setattr(store, "_project", counting_project)
-    approved = current_state(hub_session, no)
+    approved = current_state(hub_session, no, county="610727")
     folds.clear()
     after = after_case_change(hub_session, approved, clock=clock, county="610727")
     assert (folds, projected) == ([no], [no])
     assert _certificate_events(hub_session, no) == 1
     [issued] = after.certificates
-    assert after.to_dict() == current_state(hub_session, no).to_dict()
+    assert after.to_dict() == current_state(hub_session, no, county="610727").to_dict()
     assert hub_session.get(CertificateRow, issued["identifier"]) is not None
 
     # A whole approval through the API: one fold to read the case, one per event written

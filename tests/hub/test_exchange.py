@@ -245,10 +245,14 @@ def test_a_village_case_decided_at_its_town_in_any_arrival_order(
     no = events[0].case_no
     # The decision reaches the hub before the filing (a relay was late): nothing is
     # reported until the case stands, and nothing is lost once it does.
-    store_events(hub_session, events[2:], received_from=TOWN, acked=True, clock=clock)
+    store_events(
+        hub_session, events[2:], received_from=TOWN, acked=True, clock=clock, county="610727"
+    )
     _cycle(hub_app, xengine)
     assert _rows(xengine, UP_PRO_ACCEPT, no) == []
-    store_events(hub_session, events[:2], received_from=TOWN, acked=True, clock=clock)
+    store_events(
+        hub_session, events[:2], received_from=TOWN, acked=True, clock=clock, county="610727"
+    )
     _cycle(hub_app, xengine)
     [accept] = _rows(xengine, UP_PRO_ACCEPT, no)
     assert accept["area_code"] == "610727105201" and accept["is_agent"] == "1"
@@ -373,7 +377,7 @@ def test_a_closed_rectification_is_reported_once(
         {"action": "decide", "approve": True},
         {"action": "rate", "level": 5, "channel": "qrcode", "comment": "等太久"},
     )
-    ratings.record_ratings(hub_session, clock=clock)
+    ratings.record_ratings(hub_session, clock=clock, county="610727")
     items = hub.get("/api/v1/supervision/rectifications", headers=reviewer).get_json()["items"]
     task = next(t for t in items if t["case_no"] == no)
     url = f"/api/v1/supervision/rectifications/{task['id']}/actions"

@@ -59,7 +59,7 @@ def test_the_rectification_list_does_not_record_ratings_that_came_by_sync(
     hub_engine: Engine, hub: FlaskClient, hub_app: Flask, hub_session: Session, clock: FixedClock
 ) -> None:
     events = _town_events(clock)[:4]
-    store_events(hub_session, events, received_from=TOWN, acked=True, clock=clock)
+    store_events(hub_session, events, received_from=TOWN, acked=True, clock=clock, county="610727")
     before = _tasks(hub_session)
     admin = login(hub, "admin")
     page = _page_client(hub_app)
@@ -71,7 +71,7 @@ def test_the_rectification_list_does_not_record_ratings_that_came_by_sync(
     assert _tasks(hub_session) == before
     # The scheduler's job records it (and the spy sees those writes); then the list shows it.
     with writes(hub_engine) as written:
-        assert services.record_ratings(hub_session, clock=clock) == 1
+        assert services.record_ratings(hub_session, clock=clock, county="610727") == 1
     assert any(w.startswith("INSERT INTO ratings") for w in written)
     items = hub.get("/api/v1/supervision/rectifications", headers=admin).get_json()["items"]
     assert events[0].case_no in {t["case_no"] for t in items}

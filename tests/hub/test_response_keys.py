@@ -211,6 +211,7 @@ def test_objects_another_node_wrote_come_back_as_written(
         received_from="610727105",
         acked=True,
         clock=clock,
+        county="610727",
     )
     response = hub.get(f"/api/v1/cases/{submitted.case_no}", headers=login(hub, "admin"))
     assert response.status_code == 200, response.get_json()

@@ -85,7 +85,9 @@ def _submit(app: Flask, clock: FixedClock) -> dict[str, str]:
             )
         )
     with tier.sessions() as session:
-        store_events(session, events, received_from="test", acked=True, clock=clock)
+        store_events(
+            session, events, received_from="test", acked=True, clock=clock, county="610727"
+        )
         session.commit()
     return numbers
 
@@ -171,7 +173,11 @@ def test_a_town_deciding_a_department_case_is_told_it_is_not_its_own(
     tier = hub_app.extensions["sanji"]
     with tier.sessions() as session:
         no = numbers["village105_dept"]
-        state = fold(case_events(session, case_id_of(session, no)), calendar=load_calendar(session))
+        state = fold(
+            case_events(session, case_id_of(session, no)),
+            calendar=load_calendar(session),
+            county="610727",
+        )
     decide = Event(
         id=new_event_id(clock.now()),
         case_id=state.case_id,
@@ -185,7 +191,7 @@ def test_a_town_deciding_a_department_case_is_told_it_is_not_its_own(
     )
     from shared.cases import refusal
 
-    refused = refusal(state, decide)
+    refused = refusal(state, decide, county="610727")
     assert refused is not None
     assert refused.kind == "forbidden" and refused.code == "wrong_origin"
     assert refused.reason.count("办件当前状态") == 0

@@ -26,7 +26,9 @@ from tests.security.test_join_trust import hub_pin, join_node
 
 def client_of(app: Flask) -> SyncClient:
     tier = app.extensions["sanji"]
-    return SyncClient(tier.sessions, me=tier.node_code, key=tier.key, clock=tier.clock)
+    return SyncClient(
+        tier.sessions, me=tier.node_code, key=tier.key, clock=tier.clock, county=tier.county
+    )
 
 
 def accounts(app: Flask) -> dict[str, str | None]:

@@ -48,7 +48,9 @@ def joined(
 
 def client_of(app: Flask) -> SyncClient:
     tier = app.extensions["sanji"]
-    return SyncClient(tier.sessions, me=tier.node_code, key=tier.key, clock=tier.clock)
+    return SyncClient(
+        tier.sessions, me=tier.node_code, key=tier.key, clock=tier.clock, county=tier.county
+    )
 
 
 def town_events(app: Flask) -> int:
