@@ -226,6 +226,7 @@ def push_usage() -> Response:
 
 
 @peers_blp.route("/audit", methods=["POST"])
+@peers_blp.response(200, UsageReplySchema)
 def push_audit() -> Response:
     """Take a node's audit log entries; the hash chain is checked per node, a bad batch refused"""
     session = db_session()

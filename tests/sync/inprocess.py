@@ -36,6 +36,7 @@ from shared.node import MIGRATIONS as NODE_MIGRATIONS
 from shared.node.jobs import sync_cycle
 from shared.sync import state
 from shared.sync.client import join
+from shared.sync.crypto import fingerprint
 from shared.sync.server import create_enroll_token
 from shared.tier import Tier
 from shared.web.pages import limiter
@@ -151,7 +152,15 @@ class Tiers:
                 session, up.node_code, node.tier.node_code, by="test", clock=self.clock
             )
         me = node.tier
-        join(me.sessions, me=me.node_code, key=me.key, url=upstream.url, token=token)
+        hub = self.running["hub"].tier
+        join(
+            me.sessions,
+            me=me.node_code,
+            key=me.key,
+            url=upstream.url,
+            token=token,
+            hub_fingerprint=fingerprint(hub.key.public_b64),
+        )
 
     def sync(self, node: Running) -> dict[str, Any]:
         """One sync cycle of ``node`` (master down, events up, events down)."""
