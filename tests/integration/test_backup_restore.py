@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 import requests
 
-from shared.demo import _join, _sanji
+from shared.demo import _join, _sanji, hub_fingerprint
 from tests.integration.cluster import Cluster
 
 pytestmark = pytest.mark.slow
@@ -40,7 +40,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         cluster.run(hub, "init", "--demo")
         cluster.run(town, "init")
         cluster.start(hub, "web")
-        _join(cluster.root, upstream=hub, node=town, option="--hub")
+        pin = hub_fingerprint(cluster.root, hub)
+        _join(cluster.root, upstream=hub, node=town, option="--hub", hub_fp=pin)
         cluster.start(town, "web")
         cluster.start(town, "scheduler")
         cluster.wait_for(

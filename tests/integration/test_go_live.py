@@ -22,7 +22,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from county_hub.org.models import Department
-from shared.demo import _join, _sanji
+from shared.demo import _join, _sanji, hub_fingerprint
 from tests.integration.cluster import Cluster
 
 pytestmark = pytest.mark.slow
@@ -133,7 +133,8 @@ def test_go_live_from_an_empty_folder(
     cluster.start(live_hub, "web")
     cluster.start(live_hub, "scheduler")
     cluster.run(town, "init")
-    _join(cluster.root, upstream=live_hub, node=town, option="--hub")
+    pin = hub_fingerprint(cluster.root, live_hub)
+    _join(cluster.root, upstream=live_hub, node=town, option="--hub", hub_fp=pin)
     cluster.start(town, "web")
     cluster.start(town, "scheduler")
 
