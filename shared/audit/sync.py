@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.audit.entry import AuditEntry
@@ -22,6 +22,7 @@ from shared.chain import ChainAnchor, check_chain
 from shared.clock import Clock
 from shared.errors import InvalidInput, InvalidParam, PermissionDenied
 from shared.log import get_logger
+from shared.sync import chained
 
 log = get_logger(__name__)
 
@@ -30,26 +31,11 @@ BATCH = 500
 
 
 def unsent(session: Session, limit: int = BATCH) -> list[AuditRow]:
-    return list(
-        session.scalars(
-            select(AuditRow)
-            .where(AuditRow.acked.is_(False))
-            .order_by(AuditRow.node, AuditRow.seq)
-            .limit(limit)
-        )
-    )
+    return chained.unsent(session, AuditRow, limit)
 
 
 def mark_sent(session: Session, accepted: dict[str, int]) -> int:
-    done = 0
-    for node, last in accepted.items():
-        result = session.execute(
-            update(AuditRow)
-            .where(AuditRow.node == node, AuditRow.seq <= int(last))
-            .values(acked=True)
-        )
-        done += int(getattr(result, "rowcount", 0) or 0)
-    return done
+    return chained.mark_sent(session, AuditRow, accepted)
 
 
 def _parse(peer: str, body: Any) -> dict[str, list[AuditEntry]]:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.certs import ChainAnchor, UsageEntry, check_chain
@@ -20,6 +20,7 @@ from shared.certwork.models import CertUsageRow, UsageAlert
 from shared.certwork.services import to_entry, to_row
 from shared.errors import InvalidInput, InvalidParam, PermissionDenied
 from shared.log import get_logger
+from shared.sync import chained
 
 log = get_logger(__name__)
 
@@ -28,26 +29,11 @@ BATCH = 500
 
 
 def unsent(session: Session, limit: int = BATCH) -> list[CertUsageRow]:
-    return list(
-        session.scalars(
-            select(CertUsageRow)
-            .where(CertUsageRow.acked.is_(False))
-            .order_by(CertUsageRow.node, CertUsageRow.seq)
-            .limit(limit)
-        )
-    )
+    return chained.unsent(session, CertUsageRow, limit)
 
 
 def mark_sent(session: Session, accepted: dict[str, int]) -> int:
-    done = 0
-    for node, last in accepted.items():
-        result = session.execute(
-            update(CertUsageRow)
-            .where(CertUsageRow.node == node, CertUsageRow.seq <= int(last))
-            .values(acked=True)
-        )
-        done += int(getattr(result, "rowcount", 0) or 0)
-    return done
+    return chained.mark_sent(session, CertUsageRow, accepted)
 
 
 def _anchor(session: Session, node: str) -> ChainAnchor | None:
